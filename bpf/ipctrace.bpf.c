@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipctrace kernel side: counts, times and buckets every IPC syscall of the
+ * traced tasks, their wake-ups, blocked time and lock contention, all in
+ * kernel maps.  Every program is BPF-typed (tp_btf): no tracefs needed, and
+ * attach/detach costs ~20 ms in all where classic syscall tracepoints cost
+ * ~70 ms each to detach.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "ipctrace.h"
+#include "classify.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Written by user space before load. */
+const volatile struct syscall_rule syscall_rules[MAX_SYSCALL_NR] = {};
+const volatile __u32 nr_restart_syscall = 219;
+const volatile bool capture_stacks = false;
+
+/* Failure counters: printed as a footer, never hidden. */
+struct drop_counters drops = {};
+__s64 live_tasks = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SYSCALL_STATS_MAX);
+	__type(key, struct syscall_key);
+	__type(value, struct syscall_stats);
+} syscall_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MECH__COUNT);
+	__type(key, __u32);
+	__type(value, struct mechanism_stats);
+} mechanism_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SIGNALS_MAX);
+	__type(key, __u32);
+	__type(value, struct signal_stats);
+} signal_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WAKEUP_EDGES_MAX);
+	__type(key, struct wakeup_edge);
+	__type(value, struct edge_stats);
+} wakeup_edges SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LOCK_WAITS_MAX);
+	__type(key, struct lock_wait_key);
+	__type(value, struct lock_wait_stats);
+} lock_waits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, STACKS_MAX);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TRACED_TASKS_MAX);
+	__type(key, __u32);
+	__type(value, struct process_info);
+} processes SEC(".maps");
+
+/* (tgid << 32 | signo) -> when generated, for generate-to-deliver latency */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} signals_pending SEC(".maps");
+
+/* Set while the CPU runs an hrtimer callback: its wake-ups are "timer". */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} in_timer SEC(".maps");
+
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+#define EINTR 4
+#define SA_RESTART 0x10000000
+#define MAP_SHARED 0x01
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_ANONYMOUS 0x20
+#define VM_SHARED 0x08
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CMD_MASK ~(128 | 256)
+#define FUTEX_WAIT 0
+#define FUTEX_LOCK_PI 6
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_LOCK_PI2 13
+
+static __always_inline struct task_state *traced(struct task_struct *task)
+{
+	return bpf_task_storage_get(&tasks, task, 0, 0);
+}
+
+/* slot = number of significant bits: v in [2^(slot-1), 2^slot) */
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 slot = 0, shift;
+
+	shift = (v > 0xffffffff) << 5; v >>= shift; slot |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; slot |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; slot |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; slot |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; slot |= shift;
+	slot |= (v >> 1);
+	slot += v ? 1 : 0;
+	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+}
+
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero,
+					    __u64 *full_counter)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	if (bpf_map_update_elem(map, key, zero, BPF_NOEXIST) == -7 /* E2BIG */)
+		__sync_fetch_and_add(full_counter, 1);
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline struct mechanism_stats *mech_stats(__u32 mech)
+{
+	return bpf_map_lookup_elem(&mechanism_stats, &mech);
+}
+
+static __always_inline void record_lock_wait(void *ctx, __u32 kind, __u32 mech, __u64 object,
+					     __u64 offset, __u64 wait_ns, int stack_id)
+{
+	static const struct lock_wait_stats zero;
+	struct lock_wait_key key = {
+		.kind = kind,
+		.mechanism = mech,
+		.object = object,
+		.offset = offset,
+		.waiter_pid = (__u32)bpf_get_current_pid_tgid(),
+		.stack_id = stack_id,
+	};
+	struct lock_wait_stats *w;
+	struct mechanism_stats *m;
+
+	w = lookup_or_init(&lock_waits, &key, &zero, &drops.lock_waits_full);
+	if (w) {
+		__sync_fetch_and_add(&w->count, 1);
+		__sync_fetch_and_add(&w->total_ns, wait_ns);
+		if (wait_ns > w->max_ns)
+			w->max_ns = wait_ns;
+	}
+	m = mech_stats(mech);
+	if (m) {
+		m->contention_count++;
+		m->contention_ns += wait_ns;
+		if (wait_ns > m->contention_max_ns)
+			m->contention_max_ns = wait_ns;
+	}
+}
+
+struct vma_lookup {
+	__u64 addr;
+	__u64 object;
+	__u64 offset;
+	__u64 shared;
+};
+
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_lookup *l = data;
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+
+	l->shared = BPF_CORE_READ(vma, vm_flags) & VM_SHARED;
+	if (file) {
+		/* the kernel keys a shared futex by inode and page offset */
+		l->object = (__u64)BPF_CORE_READ(file, f_inode);
+		l->offset = (BPF_CORE_READ(vma, vm_pgoff) << 12) + l->addr - BPF_CORE_READ(vma, vm_start);
+	}
+	return 0;
+}
+
+static __always_inline int futex_op_sleeps(__u32 op)
+{
+	return op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET || op == FUTEX_LOCK_PI ||
+	       op == FUTEX_LOCK_PI2 || op == FUTEX_WAIT_REQUEUE_PI;
+}
+
+/* Contention: a wait on something another task holds, keyed by the object. */
+static __always_inline void record_contention(void *ctx, struct task_state *st,
+					      struct task_struct *task)
+{
+	__u64 tgid = bpf_get_current_pid_tgid() >> 32;
+	int stack_id = -1;
+
+	if (!st->blocked_ns)
+		return;
+	if (st->mechanism == MECH_FUTEX && st->kind == SK_FUTEX && futex_op_sleeps(st->op)) {
+		struct vma_lookup l = { .addr = st->arg, .object = tgid, .offset = st->arg };
+
+		if (!(st->lock_object & FUTEX_PRIVATE_FLAG))
+			bpf_find_vma(task, st->arg, vma_cb, &l, 0);
+		if (capture_stacks)
+			stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		record_lock_wait(ctx, LOCK_FUTEX, MECH_FUTEX, l.object, l.offset, st->blocked_ns,
+				 stack_id);
+	} else if (st->mechanism == MECH_FILE && st->lock_object) {
+		record_lock_wait(ctx, LOCK_FLOCK, MECH_FILE, st->lock_object, 0, st->blocked_ns, -1);
+	} else if (st->mechanism == MECH_SEM_SYSV && st->lock_object) {
+		record_lock_wait(ctx, LOCK_SEMOP, MECH_SEM_SYSV, st->lock_object - 1, 0,
+				 st->blocked_ns, -1);
+	} else {
+		return;
+	}
+	st->contention_count++;
+	st->contention_ns += st->blocked_ns;
+}
+
+static __always_inline void finish_syscall(void *ctx, struct task_state *st,
+					   struct task_struct *task, long ret, __u64 now)
+{
+	static const struct syscall_stats zero;
+	struct syscall_key key = { .nr = st->nr, .op = st->op };
+	struct syscall_stats *s;
+	struct mechanism_stats *m;
+	__u64 latency = now - st->enter_ns;
+	__u32 mech = st->mechanism;
+
+	if (st->kind == SK_OPEN)
+		mech = ret >= 0 ? classify_fd(ret) : MECH_NONE;
+	st->enter_ns = 0;
+	st->restart_ret = 0;
+	st->off_cpu_ns = 0;
+	if (mech == MECH_NONE)
+		return;
+	st->mechanism = mech;
+	record_contention(ctx, st, task);
+
+	key.mechanism = mech;
+	s = lookup_or_init(&syscall_stats, &key, &zero, &drops.syscall_stats_full);
+	if (!s)
+		return;
+	s->count++;
+	if (ret < 0) {
+		s->errors++;
+	} else if (syscall_rules[st->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_RESULT) {
+		s->bytes += ret;
+	} else if (syscall_rules[st->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_ARG2) {
+		s->bytes += st->arg;
+	}
+	s->total_ns += latency;
+	if (latency > s->max_ns)
+		s->max_ns = latency;
+	s->hist[log2_slot(latency)]++;
+	s->blocked_count += st->blocked_count;
+	s->blocked_ns += st->blocked_ns;
+	s->contention_count += st->contention_count;
+	s->contention_ns += st->contention_ns;
+
+	if (st->blocked_count) {
+		m = mech_stats(mech);
+		if (m) {
+			m->blocked_count += st->blocked_count;
+			m->blocked_ns += st->blocked_ns;
+			if (st->blocked_max_ns > m->blocked_max_ns)
+				m->blocked_max_ns = st->blocked_max_ns;
+			/* one sample per call: the episodes of one call are rarely more than one */
+			m->blocked_hist[log2_slot(st->blocked_ns / st->blocked_count)] +=
+				st->blocked_count;
+		}
+	}
+}
+
+/* Classify the call at entry; MECH_NONE means "not IPC, do not count". */
+static __always_inline int classify_call(struct task_struct *task, struct pt_regs *regs,
+					 struct syscall_rule rule, struct task_state *st)
+{
+	unsigned long args[8] = {};
+	char path[PATH_PREFIX_LEN];
+
+	args[0] = BPF_CORE_READ(regs, di);
+	args[1] = BPF_CORE_READ(regs, si);
+	args[2] = BPF_CORE_READ(regs, dx);
+	args[3] = BPF_CORE_READ(regs, r10);
+	args[4] = BPF_CORE_READ(regs, r8);
+	st->arg = args[2];
+	st->op = FUTEX_OP_NONE;
+	st->lock_object = 0;
+
+	switch (rule.kind) {
+	case SK_FIXED:
+		if (rule.mechanism == MECH_SEM_SYSV)
+			st->lock_object = args[0] + 1; /* semid, +1 so that 0 means none */
+		return rule.mechanism;
+	case SK_FUTEX:
+		st->op = args[1] & FUTEX_CMD_MASK;
+		st->arg = args[0];
+		st->lock_object = args[1] & FUTEX_PRIVATE_FLAG;
+		return MECH_FUTEX;
+	case SK_FD: {
+		int mech = classify_fd(args[rule.arg & 7]);
+
+		/* a rule naming a mechanism counts the call only for that one */
+		return rule.mechanism && rule.mechanism != mech ? MECH_NONE : mech;
+	}
+	case SK_FLOCK: {
+		struct file *file = fd_to_file(task, args[0]);
+
+		/* flock(2) waits unless LOCK_NB (4) */
+		if (!(args[1] & 4))
+			st->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
+		return classify_file(file);
+	}
+	case SK_OPEN:
+		return MECH_NONE; /* decided at exit from the new fd */
+	case SK_SOCKET:
+		return classify_family(args[0]);
+	case SK_MKNOD:
+		return (args[rule.arg & 7] & S_IFMT) == S_IFIFO ? MECH_FIFO : MECH_NONE;
+	case SK_PATH:
+		if (bpf_probe_read_user_str(path, sizeof(path), (void *)args[rule.arg & 7]) < 0)
+			return MECH_FILE;
+		if (path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' &&
+		    path[4] == '/' && path[5] == 's' && path[6] == 'h' && path[7] == 'm' &&
+		    path[8] == '/')
+			return MECH_SHM;
+		return MECH_FILE;
+	case SK_SPLICE: {
+		int mech = classify_fd(args[0]);
+
+		return mech != MECH_NONE ? mech : classify_fd(args[2]);
+	}
+	case SK_MMAP:
+		if ((args[3] & MAP_SHARED_VALIDATE) == 0 || (args[3] & MAP_SHARED_VALIDATE) == 2)
+			return MECH_NONE;
+		if (args[3] & MAP_ANONYMOUS)
+			return MECH_SHM;
+		return classify_fd(args[4]) == MECH_SHM ? MECH_SHM : MECH_NONE;
+	case SK_FCNTL: {
+		struct file *file;
+
+		if (args[1] != F_GETLK && args[1] != F_SETLK && args[1] != F_SETLKW &&
+		    args[1] != F_OFD_GETLK && args[1] != F_OFD_SETLK && args[1] != F_OFD_SETLKW)
+			return MECH_NONE;
+		file = fd_to_file(task, args[0]);
+		if (args[1] == F_SETLKW || args[1] == F_OFD_SETLKW)
+			st->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
+		return classify_file(file);
+	}
+	case SK_POLL:
+		return classify_pollfds(args[0], args[1]);
+	case SK_SELECT:
+		return classify_fdsets(args[0], args[1], args[2]);
+	case SK_EPOLL:
+		return classify_epoll(args[0]);
+	}
+	return MECH_NONE;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = traced(task);
+	struct syscall_rule rule;
+	int mech;
+
+	if (!st)
+		return 0;
+	if (st->restart_ret) {
+		/* the kernel re-enters an interrupted call: it is still one call */
+		if (id == st->nr || id == nr_restart_syscall) {
+			st->restart_ret = 0;
+			return 0;
+		}
+		finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	}
+	if (id < 0 || id >= MAX_SYSCALL_NR)
+		return 0;
+	rule.kind = syscall_rules[id].kind;
+	rule.mechanism = syscall_rules[id].mechanism;
+	rule.arg = syscall_rules[id].arg;
+	rule.bytes = syscall_rules[id].bytes;
+	if (rule.kind == SK_UNTRACED)
+		return 0;
+	mech = classify_call(task, regs, rule, st);
+	if (mech == MECH_NONE && rule.kind != SK_OPEN)
+		return 0;
+	st->nr = id;
+	st->kind = rule.kind;
+	st->mechanism = mech;
+	st->blocked_ns = 0;
+	st->blocked_count = 0;
+	st->blocked_max_ns = 0;
+	st->contention_ns = 0;
+	st->contention_count = 0;
+	st->enter_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = traced(task);
+	__u64 now;
+
+	if (!st || !st->enter_ns || st->restart_ret)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	    ret == -ERESTART_RESTARTBLOCK) {
+		/* a signal interrupted the call: it is restarted or fails with EINTR,
+		 * which the next sys_enter or signal_deliver tells */
+		st->restart_ret = ret;
+		st->exit_ns = now;
+		return 0;
+	}
+	finish_syscall(ctx, st, task, ret, now);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = traced(task);
+	struct signal_stats *s;
+	__u32 signo = sig;
+	__u64 key, *generated_ns;
+	unsigned long handler, flags;
+
+	if (!st)
+		return 0;
+	s = bpf_map_lookup_elem(&signal_stats, &signo);
+	if (s) {
+		s->delivered++;
+		key = (bpf_get_current_pid_tgid() & ~0xffffffffULL) | signo;
+		generated_ns = bpf_map_lookup_elem(&signals_pending, &key);
+		if (generated_ns) {
+			__u64 latency = bpf_ktime_get_ns() - *generated_ns;
+
+			s->latency_ns += latency;
+			if (latency > s->latency_max_ns)
+				s->latency_max_ns = latency;
+			bpf_map_delete_elem(&signals_pending, &key);
+		}
+	}
+	if (!st->restart_ret)
+		return 0;
+	/* mirror the kernel's restart decision (arch handle_signal) */
+	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
+	flags = BPF_CORE_READ(ka, sa.sa_flags);
+	if (handler <= 1)
+		return 0;
+	if (st->restart_ret == -ERESTARTNOINTR ||
+	    (st->restart_ret == -ERESTARTSYS && (flags & SA_RESTART)))
+		return 0;
+	finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	return 0;
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *target,
+	     int group, int result)
+{
+	struct signal_stats *s;
+	__u32 signo = sig;
+	__u64 key, now;
+
+	if (!traced(target))
+		return 0;
+	s = bpf_map_lookup_elem(&signal_stats, &signo);
+	if (!s)
+		return 0;
+	s->generated++;
+	if (result != 0) { /* TRACE_SIGNAL_DELIVERED is 0: queued for delivery */
+		s->ignored++;
+		return 0;
+	}
+	key = ((__u64)BPF_CORE_READ(target, tgid) << 32) | signo;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&signals_pending, &key, &now, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!traced(parent))
+		return 0;
+	if (!bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE)) {
+		__sync_fetch_and_add(&drops.traced_tasks_full, 1);
+		return 0;
+	}
+	__sync_fetch_and_add(&live_tasks, 1);
+	if (child->pid == child->tgid) {
+		struct process_info info = { .ppid = parent->tgid };
+		__u32 pid = child->pid;
+
+		bpf_probe_read_kernel_str(info.comm, sizeof(info.comm), child->comm);
+		if (bpf_map_update_elem(&processes, &pid, &info, BPF_ANY))
+			__sync_fetch_and_add(&drops.processes_full, 1);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *task)
+{
+	struct process_info *info;
+	__u32 tgid = task->tgid;
+
+	if (!traced(task))
+		return 0;
+	info = bpf_map_lookup_elem(&processes, &tgid);
+	if (info)
+		bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *task)
+{
+	struct task_state *st = traced(task);
+
+	if (!st)
+		return 0;
+	if (st->restart_ret)
+		finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	__sync_fetch_and_add(&live_tasks, -1);
+	bpf_task_storage_delete(&tasks, task);
+	return 0;
+}
+
+/* Which mechanism released the wakee: the syscall the waker is in. */
+static __always_inline __u32 waker_mechanism(struct task_state *waker)
+{
+	__u32 zero = 0, *timer = bpf_map_lookup_elem(&in_timer, &zero);
+
+	if (timer && *timer)
+		return MECH_TIMER;
+	if (waker && waker->enter_ns && waker->mechanism != MECH_NONE)
+		return waker->mechanism;
+	if ((__u32)bpf_get_current_pid_tgid() == 0)
+		return MECH_TIMER;
+	return MECH_OTHER;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(sched_waking, struct task_struct *wakee)
+{
+	static const struct edge_stats zero;
+	struct task_state *wakee_st = traced(wakee), *waker_st;
+	struct task_struct *waker;
+	struct wakeup_edge edge = {};
+	struct mechanism_stats *m;
+	struct edge_stats *e;
+
+	if (!wakee_st)
+		return 0;
+	waker = bpf_get_current_task_btf();
+	waker_st = traced(waker);
+	edge.mechanism = waker_mechanism(waker_st);
+	wakee_st->woken_ns = bpf_ktime_get_ns();
+	wakee_st->woken_mechanism = edge.mechanism;
+	m = mech_stats(edge.mechanism);
+	if (m)
+		m->wakeups++;
+	/* untraced wakers are one anonymous node: the edge says "from outside" */
+	edge.waker_pid = waker_st ? waker->pid : 0;
+	edge.wakee_pid = wakee->pid;
+	e = lookup_or_init(&wakeup_edges, &edge, &zero, &drops.edges_full);
+	if (!e)
+		return 0;
+	if (!e->count) {
+		if (waker_st)
+			bpf_get_current_comm(e->waker_comm, sizeof(e->waker_comm));
+		bpf_probe_read_kernel_str(e->wakee_comm, sizeof(e->wakee_comm), wakee->comm);
+	}
+	__sync_fetch_and_add(&e->count, 1);
+	return 0;
+}
+
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state_bits(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct task_state *prev_st = traced(prev), *next_st;
+	struct mechanism_stats *m;
+	__u64 now = 0;
+
+	/* blocked: a voluntary sleep inside a counted call (not a preemption) */
+	if (prev_st && prev_st->enter_ns && !prev_st->restart_ret && !preempt &&
+	    task_state_bits(prev) != 0) {
+		now = bpf_ktime_get_ns();
+		prev_st->off_cpu_ns = now;
+	}
+	next_st = traced(next);
+	if (!next_st)
+		return 0;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	if (next_st->off_cpu_ns) {
+		__u64 blocked = now - next_st->off_cpu_ns;
+
+		next_st->off_cpu_ns = 0;
+		next_st->blocked_ns += blocked;
+		next_st->blocked_count++;
+		if (blocked > next_st->blocked_max_ns)
+			next_st->blocked_max_ns = blocked;
+	}
+	if (next_st->woken_ns) {
+		__u64 latency = now - next_st->woken_ns;
+
+		next_st->woken_ns = 0;
+		m = mech_stats(next_st->woken_mechanism);
+		if (m) {
+			m->wakeup_latency_ns += latency;
+			if (latency > m->wakeup_latency_max_ns)
+				m->wakeup_latency_max_ns = latency;
+			m->wakeup_hist[log2_slot(latency)]++;
+		}
+	}
+	return 0;
+}
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(contention_begin, void *lock, unsigned int flags)
+{
+	struct task_state *st = traced(bpf_get_current_task_btf());
+
+	if (!st || !st->enter_ns)
+		return 0;
+	st->kernel_lock_ns = bpf_ktime_get_ns();
+	st->kernel_lock_addr = (__u64)lock;
+	return 0;
+}
+
+SEC("tp_btf/contention_end")
+int BPF_PROG(contention_end, void *lock, int ret)
+{
+	struct task_state *st = traced(bpf_get_current_task_btf());
+	__u64 wait;
+
+	if (!st || !st->kernel_lock_ns || st->kernel_lock_addr != (__u64)lock)
+		return 0;
+	wait = bpf_ktime_get_ns() - st->kernel_lock_ns;
+	st->kernel_lock_ns = 0;
+	st->contention_count++;
+	st->contention_ns += wait;
+	/* the kernel stack names the IPC path that took the lock */
+	record_lock_wait(ctx, LOCK_KERNEL, st->mechanism != MECH_NONE ? st->mechanism : MECH_OTHER,
+			 (__u64)lock, 0, wait, bpf_get_stackid(ctx, &stacks, 0));
+	return 0;
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vma_lookup l = { .addr = address };
+	struct mechanism_stats *m;
+
+	if (!traced(task))
+		return 0;
+	bpf_find_vma(task, address, vma_cb, &l, 0);
+	if (!l.shared)
+		return 0;
+	m = mech_stats(MECH_SHM);
+	if (m)
+		m->page_faults++;
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(hrtimer_expire_entry)
+{
+	__u32 zero = 0, *flag = bpf_map_lookup_elem(&in_timer, &zero);
+
+	if (flag)
+		*flag = 1;
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(hrtimer_expire_exit)
+{
+	__u32 zero = 0, *flag = bpf_map_lookup_elem(&in_timer, &zero);
+
+	if (flag)
+		*flag = 0;
+	return 0;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel/user contract of ipctrace: everything bpf/ipctrace.bpf.c and
+ * user/ must agree on lives here and nowhere else.  Included by BPF code
+ * (after vmlinux.h) and by user code (after <linux/types.h>).
+ */
+#ifndef IPCTRACE_H
+#define IPCTRACE_H
+
+/* log2 histogram slots: slot i counts values in [2^(i-1), 2^i) ns. */
+#define HIST_SLOTS 36
+#define MAX_SYSCALL_NR 512
+#define COMM_LEN 16
+#define PATH_PREFIX_LEN 16
+#define POLL_FDS_EXAMINED 8
+#define STACK_DEPTH 16
+
+#define TRACED_TASKS_MAX 65536
+#define SYSCALL_STATS_MAX 4096
+#define WAKEUP_EDGES_MAX 8192
+#define LOCK_WAITS_MAX 8192
+#define STACKS_MAX 4096
+
+/* Every mechanism a syscall, wake-up or wait can be attributed to. */
+enum mechanism {
+	MECH_NONE = 0, /* not IPC: not counted */
+	MECH_PIPE,
+	MECH_FIFO,
+	MECH_MQ_POSIX,
+	MECH_MQ_SYSV,
+	MECH_SEM_SYSV,
+	MECH_SHM,
+	MECH_FUTEX,
+	MECH_SIGNAL,
+	MECH_UNIX_SOCKET,
+	MECH_INET_SOCKET,
+	MECH_FILE,
+	MECH_OTHER, /* wake-ups only: untraced waker, or waker outside IPC */
+	MECH_TIMER, /* wake-ups only: timer expiry, idle task */
+	MECH__COUNT,
+};
+
+/* How sys_enter finds the mechanism of a syscall (one rule per nr). */
+enum syscall_kind {
+	SK_UNTRACED = 0,
+	SK_FIXED,     /* always rule.mechanism */
+	SK_FD,        /* args[rule.arg] is an fd: classify its file */
+	SK_OPEN,      /* the result is a new fd: classify it at exit */
+	SK_SOCKET,    /* args[0] is an address family (socket, socketpair) */
+	SK_MKNOD,     /* args[rule.arg] is a mode: S_IFIFO makes it a fifo */
+	SK_PATH,      /* args[rule.arg] is a path: /dev/shm/... is shm, else file */
+	SK_SPLICE,    /* args[0], else args[2], is the pipe/socket fd */
+	SK_MMAP,      /* only MAP_SHARED mappings: anonymous or of a shm fd */
+	SK_FCNTL,     /* only record-lock commands; args[0] is the fd */
+	SK_FLOCK,     /* flock(2): args[0] is the fd; waits unless LOCK_NB */
+	SK_POLL,      /* args[0] is a struct pollfd array of args[1] entries */
+	SK_SELECT,    /* args[1]/args[2] are fd_set bitmaps of args[0] fds */
+	SK_EPOLL,     /* args[0] is an epoll fd: classify what it watches */
+	SK_FUTEX,     /* futex(2): the operation is args[1] & FUTEX_CMD_MASK */
+};
+
+/* Where the "bytes" of a successful call come from. */
+enum bytes_source {
+	BYTES_NONE = 0,
+	BYTES_RESULT, /* the return value (read, write, send, ...) */
+	BYTES_ARG2,   /* args[2] (mq_timedsend's and msgsnd's length) */
+};
+
+struct syscall_rule {
+	__u8 kind;      /* enum syscall_kind */
+	__u8 mechanism; /* SK_FIXED: the mechanism; SK_FD: count only this one */
+	__u8 arg;       /* which argument SK_FD/SK_MKNOD/SK_PATH read */
+	__u8 bytes;     /* enum bytes_source */
+};
+
+/* Pseudo futex operations for the futex2 syscalls (not futex(2) ops). */
+#define FUTEX_OP_NONE 0xffff
+
+struct syscall_key {
+	__u32 mechanism;
+	__u32 nr;
+	__u32 op; /* futex operation, else FUTEX_OP_NONE */
+	__u32 pad;
+};
+
+struct syscall_stats {
+	__u64 count;
+	__u64 errors;
+	__u64 bytes;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 blocked_count; /* off-CPU episodes inside the call */
+	__u64 blocked_ns;
+	__u64 contention_count; /* calls that waited on a lock another task held */
+	__u64 contention_ns;
+	__u64 hist[HIST_SLOTS];
+};
+
+/* Per mechanism, per CPU: what is not per syscall. */
+struct mechanism_stats {
+	__u64 wakeups;
+	__u64 wakeup_latency_ns;     /* wake-up to running again */
+	__u64 wakeup_latency_max_ns;
+	__u64 blocked_count;
+	__u64 blocked_ns;
+	__u64 blocked_max_ns;
+	__u64 contention_count;
+	__u64 contention_ns;
+	__u64 contention_max_ns;
+	__u64 page_faults; /* shm only: faults on shared mappings */
+	__u64 wakeup_hist[HIST_SLOTS];
+	__u64 blocked_hist[HIST_SLOTS];
+};
+
+#define SIGNALS_MAX 65
+struct signal_stats {
+	__u64 generated;
+	__u64 delivered;
+	__u64 ignored; /* generate result was not delivered (ignored, blocked...) */
+	__u64 latency_ns; /* generate to deliver */
+	__u64 latency_max_ns;
+};
+
+struct wakeup_edge {
+	__u32 waker_pid;
+	__u32 wakee_pid;
+	__u32 mechanism;
+	__u32 pad;
+};
+
+struct edge_stats {
+	__u64 count;
+	char waker_comm[COMM_LEN];
+	char wakee_comm[COMM_LEN];
+};
+
+enum lock_kind {
+	LOCK_FUTEX = 1,
+	LOCK_KERNEL,
+	LOCK_FLOCK, /* flock and fcntl record locks */
+	LOCK_SEMOP,
+};
+
+/* One row per (lock, waiter): user space groups rows into locks. */
+struct lock_wait_key {
+	__u32 kind;      /* enum lock_kind */
+	__u32 mechanism;
+	__u64 object;    /* futex: inode or mm; kernel: lock address; flock: inode; semop: semid */
+	__u64 offset;    /* futex: offset or address; else 0 */
+	__u32 waiter_pid;
+	__s32 stack_id;  /* user stack (futex) or kernel stack (kernel); -1 none */
+};
+
+struct lock_wait_stats {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+};
+
+/*
+ * Per traced task, in task-local storage: its presence is what "traced"
+ * means, so a reused pid is never mistaken for a traced one.  User space
+ * creates entries (zeroed) for the tasks it starts or attaches to.
+ */
+struct task_state {
+	__u64 enter_ns;      /* counted syscall in flight since, 0 if none */
+	__u64 exit_ns;       /* when a restartable call left the kernel */
+	__u64 arg;           /* bytes length, futex address, ... kept from entry */
+	__u64 lock_object;   /* contention key of the call in flight */
+	__u64 blocked_ns;    /* off-CPU inside the call in flight */
+	__u64 blocked_count;
+	__u64 blocked_max_ns;
+	__u64 contention_ns; /* kernel-lock waits inside the call in flight */
+	__u64 contention_count;
+	__u64 off_cpu_ns;    /* went to sleep inside a counted call at */
+	__u64 woken_ns;      /* last wake-up, for run-queue latency */
+	__u64 kernel_lock_ns;
+	__u64 kernel_lock_addr;
+	__s64 restart_ret;   /* -ERESTART* seen at exit, awaiting restart */
+	__u32 nr;
+	__u32 op;
+	__u16 mechanism;
+	__u16 woken_mechanism;
+	__u8 kind;
+	__u8 pad[3];
+};
+
+/* Every process of the traced tree, kept after it exits for the report. */
+struct process_info {
+	__u32 ppid;
+	char comm[COMM_LEN];
+};
+
+/* Failure counters, kept as BPF globals and printed as a footer. */
+struct drop_counters {
+	__u64 traced_tasks_full;
+	__u64 processes_full;
+	__u64 syscall_stats_full;
+	__u64 edges_full;
+	__u64 lock_waits_full;
+	__u64 stacks_lost;
+	__u64 events_lost;
+};
+
+#endif /* IPCTRACE_H */

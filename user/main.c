@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipctrace: what does each IPC mechanism cost this program?
+ * The command line: run, attach, list, report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "names.h"
+#include "output.h"
+#include "rundir.h"
+#include "summary.h"
+#include "target.h"
+#include "tracer.h"
+#include "workloads/workloads.h"
+
+#ifndef IPCTRACE_VERSION
+#define IPCTRACE_VERSION "0.0.0"
+#endif
+#ifndef IPCTRACE_LIBEXECDIR
+#define IPCTRACE_LIBEXECDIR "/usr/local/libexec/ipctrace"
+#endif
+#define WORKLOAD_BINARY "ipctrace-workload"
+#define MAX_PRETEND 16
+
+static const char usage_text[] =
+	"Usage: ipctrace run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS]\n"
+	"       ipctrace run [OPTIONS] -- COMMAND [ARGS...]\n"
+	"       ipctrace report [--format text|json|csv] [--hist] FILE.json\n"
+	"       ipctrace list\n"
+	"\n"
+	"What does each inter-process communication mechanism cost this program?\n"
+	"Counts and times every IPC syscall per mechanism (pipe, fifo, mq_posix,\n"
+	"mq_sysv, sem_sysv, shm, futex, signal, unix_socket, inet_socket, file),\n"
+	"with wake-ups, blocked time and lock contention, aggregated in the kernel.\n"
+	"\n"
+	"Run options:\n"
+	"  -o, --output FILE      also write the summary to FILE (format from its\n"
+	"                         extension .json/.csv, or --format)\n"
+	"  -f, --format FMT       text (default), json or csv\n"
+	"      --hist             print log2 latency histograms\n"
+	"      --stacks           record user stacks of futex waiters\n"
+	"  -u, --user USER        run the command as USER (as strace -u does)\n"
+	"  -q, --quiet            no report on stdout (with -o)\n"
+	"      --btf FILE         kernel BTF (default /sys/kernel/btf/vmlinux)\n"
+	"      --pretend-missing TP  treat tracepoint TP as absent (testing)\n"
+	"  -v, --verbose          libbpf's messages\n"
+	"  -h, --help             this help\n"
+	"  -V, --version          the version\n"
+	"\n"
+	"Examples:\n"
+	"  sudo ipctrace run pipe-pi                  # the bundled pipe workload\n"
+	"  sudo ipctrace run pipe-pi --children 3     # workload options follow its name\n"
+	"  sudo ipctrace run -o out.json mq-pi        # text on stdout, JSON in out.json\n"
+	"  sudo ipctrace run --hist -- python3 app.py # any command, with histograms\n"
+	"  sudo ipctrace run -u $SUDO_USER -- ./app   # run the command as yourself\n"
+	"  ipctrace report out.json --format csv      # re-render a saved run\n"
+	"  ipctrace list                              # the bundled workloads\n"
+	"\n"
+	"Exit status: run exits with the command's own status (128+N if killed by\n"
+	"signal N); ipctrace's own failures: 64 usage, 65 bad input file, 66 missing\n"
+	"input file, 69 kernel lacks BTF/BPF, 70 BPF load failed, 73 cannot write\n"
+	"output, 77 not privileged, 126 cannot execute, 127 command not found;\n"
+	"130/143 when ipctrace itself was interrupted by SIGINT/SIGTERM.\n";
+
+struct run_options {
+	const char *output;
+	enum output_format format;
+	bool format_given;
+	bool hist;
+	bool quiet;
+	const char *user;
+	const char *pretend_missing[MAX_PRETEND];
+	struct tracer_options tracer;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ipctrace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see ipctrace --help)\n");
+	return EXIT_USAGE;
+}
+
+enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING };
+
+static const struct option run_long_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "hist", no_argument, NULL, OPT_HIST },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
+	{ "user", required_argument, NULL, 'u' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{}
+};
+static const char run_short_options[] = "+o:f:u:qvhV";
+
+/* One option of `run`; returns 0, -1 for "exit 0 now", or an exit status. */
+static int handle_run_option(struct run_options *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'f':
+		if (parse_format(arg, &o->format))
+			return usage_error("unknown format '%s': use text, json or csv", arg);
+		o->format_given = true;
+		return 0;
+	case OPT_HIST:
+		o->hist = true;
+		return 0;
+	case OPT_STACKS:
+		o->tracer.stacks = true;
+		return 0;
+	case 'u':
+		o->user = arg;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case OPT_BTF:
+		o->tracer.btf_path = arg;
+		return 0;
+	case OPT_PRETEND_MISSING:
+		if (o->tracer.npretend_missing == MAX_PRETEND)
+			return usage_error("too many --pretend-missing%s", "");
+		o->pretend_missing[o->tracer.npretend_missing++] = arg;
+		return 0;
+	case 'v':
+		o->tracer.verbose = true;
+		return 0;
+	case 'h':
+		fputs(usage_text, stdout);
+		return -1;
+	case 'V':
+		printf("ipctrace %s\n", IPCTRACE_VERSION);
+		return -1;
+	}
+	return EXIT_USAGE;
+}
+
+/* After the workload's name, ipctrace's own long options are still
+ * recognised (`run pipe-pi -o out.json`); everything else is the
+ * workload's.  Workload options never share a name with ipctrace's. */
+static int split_workload_args(struct run_options *o, int argc, char **argv, char **workload_args,
+			       int *nworkload_args)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *value = NULL;
+		const struct option *match = NULL;
+		char name[64];
+		int status;
+
+		if (!strcmp(arg, "--")) {
+			while (++i < argc)
+				workload_args[(*nworkload_args)++] = argv[i];
+			break;
+		}
+		if (!strncmp(arg, "--", 2)) {
+			size_t len = strcspn(arg + 2, "=");
+
+			snprintf(name, sizeof(name), "%.*s", (int)len, arg + 2);
+			for (const struct option *opt = run_long_options; opt->name; opt++)
+				if (!strcmp(opt->name, name))
+					match = opt;
+			if (arg[2 + len] == '=')
+				value = arg + 3 + len;
+		} else if (arg[0] == '-' && arg[1] && !arg[2]) {
+			for (const struct option *opt = run_long_options; opt->name; opt++)
+				if (opt->val == arg[1] && strchr(run_short_options, arg[1]))
+					match = opt;
+		}
+		if (!match) {
+			workload_args[(*nworkload_args)++] = argv[i];
+			continue;
+		}
+		if (match->has_arg == required_argument && !value) {
+			if (i + 1 == argc)
+				return usage_error("option '%s' needs a value", arg);
+			value = argv[++i];
+		}
+		status = handle_run_option(o, match->val, value);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+static int find_workload_binary(char *path, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, len, "%s/%s", dirname(self), WORKLOAD_BINARY);
+		if (!access(path, X_OK))
+			return 0;
+	}
+	snprintf(path, len, "%s/%s", IPCTRACE_LIBEXECDIR, WORKLOAD_BINARY);
+	return access(path, X_OK) ? -1 : 0;
+}
+
+static void fill_host(struct summary *s)
+{
+	struct utsname u;
+
+	snprintf(s->tool_version, sizeof(s->tool_version), "%s", IPCTRACE_VERSION);
+	if (!uname(&u)) {
+		snprintf(s->kernel, sizeof(s->kernel), "%s", u.release);
+		snprintf(s->arch, sizeof(s->arch), "%.31s", u.machine);
+	}
+	s->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static enum output_format format_for_file(const struct run_options *o, const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (o->format_given || !dot)
+		return o->format;
+	if (!strcmp(dot, ".json"))
+		return FORMAT_JSON;
+	if (!strcmp(dot, ".csv"))
+		return FORMAT_CSV;
+	return o->format;
+}
+
+static int emit(const struct run_options *o, const struct summary *s)
+{
+	if (!o->quiet || !o->output) {
+		fflush(stdout);
+		render(stdout, s, o->output ? FORMAT_TEXT : o->format, o->hist);
+		fflush(stdout);
+	}
+	if (o->output)
+		return write_output_file(o->output, s, format_for_file(o, o->output), o->hist);
+	return 0;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	/* no SA_RESTART: waitpid returns so the signal can be forwarded */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int run_traced(struct run_options *o, const char *workload, char **argv, int argc)
+{
+	char rundir[PATH_MAX] = "", what[PATH_MAX];
+	struct summary summary;
+	struct target target = { .release_fd = -1, .error_fd = -1 };
+	struct tracer tracer = {};
+	int status, exit_status;
+
+	summary_init(&summary);
+	fill_host(&summary);
+	snprintf(summary.mode, sizeof(summary.mode), "run");
+	if (summary_set_command(&summary, workload, argv, argc)) {
+		fprintf(stderr, "ipctrace: out of memory\n");
+		return EXIT_SOFTWARE;
+	}
+	o->tracer.pretend_missing = o->pretend_missing;
+	status = tracer_start(&tracer, &o->tracer, &summary);
+	if (status)
+		goto out;
+
+	if (workload) {
+		struct passwd *pw = o->user ? getpwnam(o->user) : NULL;
+		int err = rundir_create(rundir, sizeof(rundir), pw ? pw->pw_uid : getuid(),
+					pw ? pw->pw_gid : getgid());
+
+		if (err) {
+			fprintf(stderr, "ipctrace: cannot create a run directory: %s\n", strerror(-err));
+			rundir[0] = '\0';
+			status = EXIT_CANTCREAT;
+			goto out;
+		}
+		setenv(RUNDIR_ENV, rundir, 1);
+	}
+	install_stop_handlers();
+	status = target_spawn(&target, argv, o->user);
+	if (status)
+		goto out;
+	/* the child is held before exec: trace it, then let it go */
+	if (tracer_add_task(&tracer, target.pid, true)) {
+		fprintf(stderr, "ipctrace: cannot trace pid %d: %s\n", target.pid, strerror(errno));
+		target_kill(&target);
+		status = EXIT_SOFTWARE;
+		goto out;
+	}
+	snprintf(what, sizeof(what), "%s", workload ? workload : argv[0]);
+	status = target_release(&target, what);
+	exit_status = target_wait(&target, &stop_signal);
+	tracer_mark_stopped(&tracer);
+	if (status) {
+		target_kill(&target);
+		goto out;
+	}
+	summary.exit_status = exit_status;
+	if (tracer_collect(&tracer, &summary)) {
+		fprintf(stderr, "ipctrace: reading the kernel maps failed\n");
+		status = EXIT_SOFTWARE;
+		goto out;
+	}
+	status = emit(o, &summary);
+	if (!status)
+		status = stop_signal ? 128 + stop_signal : exit_status;
+out:
+	tracer_destroy(&tracer);
+	if (rundir[0])
+		rundir_remove(rundir);
+	summary_free(&summary);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_options o = { .format = FORMAT_TEXT };
+	char binary[PATH_MAX], **child_argv;
+	const struct workload_info *w;
+	int opt, status, nchild = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, run_short_options, run_long_options, NULL)) != -1) {
+		if (opt == '?')
+			return EXIT_USAGE;
+		status = handle_run_option(&o, opt, optarg);
+		if (status)
+			return status < 0 ? 0 : status;
+	}
+	if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		if (optind == argc)
+			return usage_error("run: nothing to run after '--'%s", "");
+		return run_traced(&o, NULL, argv + optind, argc - optind);
+	}
+	if (optind == argc)
+		return usage_error("run: name a workload (ipctrace list) or give -- COMMAND%s", "");
+	w = workload_find(argv[optind]);
+	if (!w) {
+		fprintf(stderr, "ipctrace: unknown workload '%s'; bundled workloads:", argv[optind]);
+		for (size_t i = 0; i < workload_count; i++)
+			fprintf(stderr, " %s", workload_registry[i].name);
+		fprintf(stderr, "\n");
+		return EXIT_USAGE;
+	}
+	if (find_workload_binary(binary, sizeof(binary))) {
+		fprintf(stderr, "ipctrace: %s not found next to ipctrace or in %s: reinstall\n",
+			WORKLOAD_BINARY, IPCTRACE_LIBEXECDIR);
+		return EXIT_UNAVAILABLE;
+	}
+	child_argv = calloc(argc + 3, sizeof(char *));
+	if (!child_argv)
+		return EXIT_SOFTWARE;
+	child_argv[nchild++] = binary;
+	child_argv[nchild++] = (char *)w->name;
+	status = split_workload_args(&o, argc - optind - 1, argv + optind + 1, child_argv, &nchild);
+	if (status) {
+		free(child_argv);
+		return status < 0 ? 0 : status;
+	}
+	status = run_traced(&o, w->name, child_argv, nchild);
+	free(child_argv);
+	return status;
+}
+
+static int cmd_list(void)
+{
+	printf("%-20s %s\n", "WORKLOAD", "DESCRIPTION");
+	for (size_t i = 0; i < workload_count; i++)
+		printf("%-20s %s\n", workload_registry[i].name, workload_registry[i].summary);
+	return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	enum output_format format = FORMAT_TEXT;
+	const char *output = NULL;
+	struct summary s;
+	char err[512];
+	bool hist = false;
+	int opt, status;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "f:o:h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (parse_format(optarg, &format))
+				return usage_error("unknown format '%s': use text, json or csv", optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_HIST:
+			hist = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("report: give exactly one summary file%s", "");
+	if (access(argv[optind], R_OK)) {
+		fprintf(stderr, "ipctrace: %s: %s\n", argv[optind], strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	if (summary_read_json(argv[optind], &s, err, sizeof(err))) {
+		fprintf(stderr, "ipctrace: %s\n", err);
+		return EXIT_DATAERR;
+	}
+	if (output)
+		status = write_output_file(output, &s, format, hist);
+	else
+		status = render(stdout, &s, format, hist) ? EXIT_CANTCREAT : 0;
+	summary_free(&s);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("no command given%s", "");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("ipctrace %s\n", IPCTRACE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list();
+	if (!strcmp(argv[1], "report"))
+		return cmd_report(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* One RFC 4180 row per (mechanism, syscall, operation). */
+#include <string.h>
+#include "names.h"
+#include "summary.h"
+
+static void csv_field(FILE *out, const char *text)
+{
+	if (!strpbrk(text, ",\"\r\n")) {
+		fputs(text, out);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+int render_csv(FILE *out, const struct summary *s)
+{
+	fputs("mechanism,syscall,op,count,errors,bytes,total_ns,avg_ns,max_ns,"
+	      "blocked_count,blocked_ns,contention_count,contention_ns\r\n", out);
+	for (size_t i = 0; i < s->nsyscalls; i++) {
+		const struct syscall_row *row = &s->syscalls[i];
+		const struct syscall_stats *st = &row->stats;
+
+		csv_field(out, mechanism_name(row->mechanism));
+		fputc(',', out);
+		csv_field(out, row->syscall);
+		fputc(',', out);
+		csv_field(out, row->op);
+		fprintf(out, ",%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\r\n",
+			(unsigned long long)st->count, (unsigned long long)st->errors,
+			(unsigned long long)st->bytes, (unsigned long long)st->total_ns,
+			(unsigned long long)(st->count ? st->total_ns / st->count : 0),
+			(unsigned long long)st->max_ns, (unsigned long long)st->blocked_count,
+			(unsigned long long)st->blocked_ns, (unsigned long long)st->contention_count,
+			(unsigned long long)st->contention_ns);
+	}
+	return ferror(out) ? -1 : 0;
+}

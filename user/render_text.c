@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The human report: per mechanism, per syscall, then wake-ups, locks, signals. */
+#include <string.h>
+#include "histogram.h"
+#include "names.h"
+#include "summary.h"
+
+#define TOP_EDGES 10
+#define TOP_LOCKS 10
+
+static double us(__u64 ns)
+{
+	return ns / 1e3;
+}
+
+static double ms(__u64 ns)
+{
+	return ns / 1e6;
+}
+
+static void print_header(FILE *out, const struct summary *s)
+{
+	fprintf(out, "\nipctrace: %s", s->mode);
+	if (s->workload)
+		fprintf(out, " %s", s->workload);
+	else
+		for (size_t i = 0; i < s->ncommand && i < 4; i++)
+			fprintf(out, " %s", s->command[i]);
+	if (!s->workload && s->ncommand > 4)
+		fprintf(out, " ...");
+	fprintf(out, ": %zu process%s, ", s->nprocesses, s->nprocesses == 1 ? "" : "es");
+	if (s->exit_status >= 0)
+		fprintf(out, "exit status %d, ", s->exit_status);
+	fprintf(out, "%.3f s traced\n", s->duration_ns / 1e9);
+}
+
+static void print_syscall_row(FILE *out, const struct syscall_row *row, bool hist)
+{
+	const struct syscall_stats *st = &row->stats;
+	char label[2 * NAME_LEN + 4];
+
+	if (row->op[0])
+		snprintf(label, sizeof(label), "    %s", row->op);
+	else
+		snprintf(label, sizeof(label), "  %s", row->syscall);
+	fprintf(out, "%-20s %9llu %7llu %12llu %10.2f %10.2f %11.3f %11.3f\n", label,
+		(unsigned long long)st->count, (unsigned long long)st->errors,
+		(unsigned long long)st->bytes, st->count ? us(st->total_ns / st->count) : 0.0,
+		us(st->max_ns), ms(st->blocked_ns), ms(st->contention_ns));
+	if (hist && st->count)
+		print_log2_hist(out, st->hist, HIST_SLOTS, "nsecs");
+}
+
+static void print_mechanism(FILE *out, const struct summary *s, int mech, bool hist)
+{
+	const struct mechanism_stats *m = &s->mechanisms[mech];
+
+	fprintf(out, "%s\n", mechanism_name(mech));
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].mechanism == mech)
+			print_syscall_row(out, &s->syscalls[i], hist);
+	if (m->wakeups)
+		fprintf(out, "  wake-ups: %llu, run-queue latency avg %.2f us, max %.2f us\n",
+			(unsigned long long)m->wakeups, us(m->wakeup_latency_ns / m->wakeups),
+			us(m->wakeup_latency_max_ns));
+	if (m->blocked_count)
+		fprintf(out, "  blocked: %llu episodes, %.3f ms total, %.3f ms max\n",
+			(unsigned long long)m->blocked_count, ms(m->blocked_ns), ms(m->blocked_max_ns));
+	if (m->contention_count)
+		fprintf(out, "  contended: %llu waits, %.3f ms total, %.3f ms max\n",
+			(unsigned long long)m->contention_count, ms(m->contention_ns),
+			ms(m->contention_max_ns));
+	if (m->page_faults)
+		fprintf(out, "  page faults on shared mappings: %llu (data moved without syscalls)\n",
+			(unsigned long long)m->page_faults);
+	if (hist && m->wakeups) {
+		fprintf(out, "  wake-up to running (run-queue latency):\n");
+		print_log2_hist(out, m->wakeup_hist, HIST_SLOTS, "nsecs");
+	}
+	if (hist && m->blocked_count) {
+		fprintf(out, "  blocked time per episode:\n");
+		print_log2_hist(out, m->blocked_hist, HIST_SLOTS, "nsecs");
+	}
+}
+
+static void print_edges(FILE *out, const struct summary *s)
+{
+	if (!s->nedges)
+		return;
+	fprintf(out, "\nwake-ups, top %d edges (waker -> wakee)\n", TOP_EDGES);
+	fprintf(out, "%9s  %-12s %-24s    %-24s\n", "COUNT", "MECHANISM", "WAKER", "WAKEE");
+	for (size_t i = 0; i < s->nedges && i < TOP_EDGES; i++) {
+		const struct edge_row *e = &s->edges[i];
+		char waker[40], wakee[40];
+
+		if (e->waker_pid)
+			snprintf(waker, sizeof(waker), "%u %s", e->waker_pid, e->waker_comm);
+		else
+			snprintf(waker, sizeof(waker), "(untraced or irq)");
+		snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
+		fprintf(out, "%9llu  %-12s %-24s -> %-24s\n", (unsigned long long)e->count,
+			mechanism_name(e->mechanism), waker, wakee);
+	}
+	if (s->nedges > TOP_EDGES)
+		fprintf(out, "  (%zu more edges in the JSON output)\n", s->nedges - TOP_EDGES);
+}
+
+static const char *lock_kind_label(int kind)
+{
+	switch (kind) {
+	case LOCK_FUTEX: return "futex";
+	case LOCK_KERNEL: return "kernel";
+	case LOCK_FLOCK: return "flock";
+	case LOCK_SEMOP: return "semop";
+	}
+	return "?";
+}
+
+static void print_locks(FILE *out, const struct summary *s)
+{
+	if (!s->nlocks)
+		return;
+	fprintf(out, "\ncontended locks, top %d by total wait\n", TOP_LOCKS);
+	fprintf(out, "%-12s %-7s %-34s %7s %8s %11s %10s\n", "MECHANISM", "KIND", "LOCK", "WAITERS",
+		"WAITS", "TOTAL(ms)", "MAX(ms)");
+	for (size_t i = 0; i < s->nlocks && i < TOP_LOCKS; i++) {
+		const struct lock_row *l = &s->locks[i];
+
+		fprintf(out, "%-12s %-7s %-34s %7u %8llu %11.3f %10.3f\n", mechanism_name(l->mechanism),
+			lock_kind_label(l->kind), l->key, l->waiters, (unsigned long long)l->count,
+			ms(l->total_ns), ms(l->max_ns));
+		for (size_t c = 0; c < l->ncallers; c++)
+			fprintf(out, "      %s %s\n", c ? "  " : "at", l->callers[c]);
+	}
+}
+
+static void print_signals(FILE *out, const struct summary *s)
+{
+	bool any = false;
+
+	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
+		const struct signal_stats *st = &s->signals[sig];
+		const char *name = signal_name(sig);
+
+		if (!st->generated && !st->delivered)
+			continue;
+		if (!any)
+			fprintf(out, "\nsignals\n%-10s %10s %10s %10s %14s %14s\n", "SIGNAL", "GENERATED",
+				"DELIVERED", "IGNORED", "AVG LAT(us)", "MAX LAT(us)");
+		any = true;
+		fprintf(out, "%-10s %10llu %10llu %10llu %14.2f %14.2f\n", name ? name : "?",
+			(unsigned long long)st->generated, (unsigned long long)st->delivered,
+			(unsigned long long)st->ignored,
+			st->delivered ? us(st->latency_ns / st->delivered) : 0.0, us(st->latency_max_ns));
+	}
+}
+
+static void print_footer(FILE *out, const struct summary *s)
+{
+	const struct drop_counters *d = &s->drops;
+	__u64 lost = d->traced_tasks_full + d->syscall_stats_full + d->edges_full +
+		     d->lock_waits_full + d->stacks_lost + d->events_lost + s->lost_events;
+
+	for (size_t i = 0; i < s->nunavailable; i++)
+		fprintf(out, "unavailable: %s: %s\n", s->unavailable[i].feature,
+			s->unavailable[i].reason);
+	if (!lost) {
+		fprintf(out, "lost: none\n");
+		return;
+	}
+	fprintf(out, "lost: %llu (tasks untraced: %llu, syscall rows: %llu, wake-up edges: %llu, "
+		"lock waits: %llu, stacks: %llu, events: %llu)\n", (unsigned long long)lost,
+		(unsigned long long)d->traced_tasks_full, (unsigned long long)d->syscall_stats_full,
+		(unsigned long long)d->edges_full, (unsigned long long)d->lock_waits_full,
+		(unsigned long long)d->stacks_lost,
+		(unsigned long long)(d->events_lost + s->lost_events));
+}
+
+int render_text(FILE *out, const struct summary *s, bool hist)
+{
+	bool any = false;
+
+	print_header(out, s);
+	for (int mech = 1; mech < MECH_OTHER; mech++) {
+		if (!summary_mechanism_active(s, mech))
+			continue;
+		if (!any)
+			fprintf(out, "\n%-20s %9s %7s %12s %10s %10s %11s %11s\n", "MECHANISM / SYSCALL",
+				"CALLS", "ERRORS", "BYTES", "AVG(us)", "MAX(us)", "BLOCKED(ms)",
+				"CONTEND(ms)");
+		any = true;
+		print_mechanism(out, s, mech, hist);
+	}
+	if (!any)
+		fprintf(out, "\nno IPC activity seen\n");
+	if (s->mechanisms[MECH_OTHER].wakeups || s->mechanisms[MECH_TIMER].wakeups)
+		fprintf(out, "wake-ups not through IPC: %llu by untraced tasks or non-IPC calls, %llu by timers\n",
+			(unsigned long long)s->mechanisms[MECH_OTHER].wakeups,
+			(unsigned long long)s->mechanisms[MECH_TIMER].wakeups);
+	print_edges(out, s);
+	print_locks(out, s);
+	print_signals(out, s);
+	fputc('\n', out);
+	print_footer(out, s);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The in-memory summary: storage, ordering, and the only derived numbers. */
+#include <stdlib.h>
+#include <string.h>
+#include "names.h"
+#include "summary.h"
+
+void summary_init(struct summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->exit_status = -1;
+}
+
+void summary_free(struct summary *s)
+{
+	free(s->workload);
+	for (size_t i = 0; i < s->ncommand; i++)
+		free(s->command[i]);
+	free(s->command);
+	free(s->syscalls);
+	free(s->edges);
+	free(s->locks);
+	free(s->processes);
+	free(s->unavailable);
+	summary_init(s);
+}
+
+/* append one element to a growable array; the array doubles in size */
+static int append(void **array, size_t *count, size_t size, const void *element)
+{
+	size_t n = *count;
+
+	if ((n & (n - 1)) == 0) { /* n is 0 or a power of two: grow */
+		void *grown = realloc(*array, (n ? 2 * n : 8) * size);
+
+		if (!grown)
+			return -1;
+		*array = grown;
+	}
+	memcpy((char *)*array + n * size, element, size);
+	*count = n + 1;
+	return 0;
+}
+
+static struct syscall_row *find_syscall_row(struct summary *s, int mechanism, const char *syscall,
+					    const char *op)
+{
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].mechanism == mechanism && !strcmp(s->syscalls[i].op, op) &&
+		    !strcmp(s->syscalls[i].syscall, syscall))
+			return &s->syscalls[i];
+	return NULL;
+}
+
+/* Rows with the same key are merged; an operation row (futex WAIT) also
+ * adds into its syscall's total row, so the total is never stored twice. */
+int summary_add_syscall(struct summary *s, const struct syscall_row *row)
+{
+	struct syscall_row *existing = find_syscall_row(s, row->mechanism, row->syscall, row->op);
+
+	if (existing)
+		stats_add(&existing->stats, &row->stats);
+	else if (append((void **)&s->syscalls, &s->nsyscalls, sizeof(*row), row))
+		return -1;
+	if (row->op[0]) {
+		struct syscall_row total = *row;
+
+		total.op[0] = '\0';
+		return summary_add_syscall(s, &total);
+	}
+	return 0;
+}
+
+int summary_add_edge(struct summary *s, const struct edge_row *row)
+{
+	return append((void **)&s->edges, &s->nedges, sizeof(*row), row);
+}
+
+int summary_add_lock(struct summary *s, const struct lock_row *row)
+{
+	return append((void **)&s->locks, &s->nlocks, sizeof(*row), row);
+}
+
+int summary_add_process(struct summary *s, const struct process_row *row)
+{
+	return append((void **)&s->processes, &s->nprocesses, sizeof(*row), row);
+}
+
+int summary_add_unavailable(struct summary *s, const char *feature, const char *reason)
+{
+	struct unavailable_row row = {};
+
+	snprintf(row.feature, sizeof(row.feature), "%s", feature);
+	snprintf(row.reason, sizeof(row.reason), "%s", reason);
+	return append((void **)&s->unavailable, &s->nunavailable, sizeof(row), &row);
+}
+
+int summary_set_command(struct summary *s, const char *workload, char *const argv[], size_t argc)
+{
+	s->workload = workload ? strdup(workload) : NULL;
+	s->command = calloc(argc ? argc : 1, sizeof(char *));
+	if (!s->command || (workload && !s->workload))
+		return -1;
+	for (size_t i = 0; i < argc; i++) {
+		s->command[i] = strdup(argv[i]);
+		if (!s->command[i])
+			return -1;
+		s->ncommand = i + 1;
+	}
+	return 0;
+}
+
+void stats_add(struct syscall_stats *into, const struct syscall_stats *from)
+{
+	into->count += from->count;
+	into->errors += from->errors;
+	into->bytes += from->bytes;
+	into->total_ns += from->total_ns;
+	if (from->max_ns > into->max_ns)
+		into->max_ns = from->max_ns;
+	into->blocked_count += from->blocked_count;
+	into->blocked_ns += from->blocked_ns;
+	into->contention_count += from->contention_count;
+	into->contention_ns += from->contention_ns;
+	for (int i = 0; i < HIST_SLOTS; i++)
+		into->hist[i] += from->hist[i];
+}
+
+static int compare_syscall_rows(const void *a, const void *b)
+{
+	const struct syscall_row *x = a, *y = b;
+	int c;
+
+	if (x->mechanism != y->mechanism)
+		return x->mechanism - y->mechanism;
+	c = strcmp(x->syscall, y->syscall);
+	return c ? c : strcmp(x->op, y->op);
+}
+
+static int compare_edges(const void *a, const void *b)
+{
+	const struct edge_row *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->waker_pid != y->waker_pid)
+		return x->waker_pid < y->waker_pid ? -1 : 1;
+	if (x->wakee_pid != y->wakee_pid)
+		return x->wakee_pid < y->wakee_pid ? -1 : 1;
+	return x->mechanism - y->mechanism;
+}
+
+static int compare_locks(const void *a, const void *b)
+{
+	const struct lock_row *x = a, *y = b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+static int compare_processes(const void *a, const void *b)
+{
+	const struct process_row *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+void summary_finish(struct summary *s)
+{
+	if (s->nsyscalls)
+		qsort(s->syscalls, s->nsyscalls, sizeof(*s->syscalls), compare_syscall_rows);
+	if (s->nedges)
+		qsort(s->edges, s->nedges, sizeof(*s->edges), compare_edges);
+	if (s->nlocks)
+		qsort(s->locks, s->nlocks, sizeof(*s->locks), compare_locks);
+	if (s->nprocesses)
+		qsort(s->processes, s->nprocesses, sizeof(*s->processes), compare_processes);
+}
+
+bool summary_mechanism_active(const struct summary *s, int mechanism)
+{
+	const struct mechanism_stats *m = &s->mechanisms[mechanism];
+
+	if (mechanism == MECH_NONE)
+		return false;
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].mechanism == mechanism)
+			return true;
+	return m->wakeups || m->blocked_count || m->contention_count || m->page_faults;
+}
+
+void summary_mechanism_totals(const struct summary *s, int mechanism, struct syscall_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].mechanism == mechanism && !s->syscalls[i].op[0])
+			stats_add(out, &s->syscalls[i].stats);
+}
+
+int parse_format(const char *name, enum output_format *out)
+{
+	if (!strcmp(name, "text"))
+		*out = FORMAT_TEXT;
+	else if (!strcmp(name, "json"))
+		*out = FORMAT_JSON;
+	else if (!strcmp(name, "csv"))
+		*out = FORMAT_CSV;
+	else
+		return -1;
+	return 0;
+}
+
+int render(FILE *out, const struct summary *s, enum output_format format, bool hist)
+{
+	switch (format) {
+	case FORMAT_JSON:
+		return render_json(out, s);
+	case FORMAT_CSV:
+		return render_csv(out, s);
+	case FORMAT_TEXT:
+		break;
+	}
+	return render_text(out, s, hist);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one in-memory summary of a traced run.  Built once from the kernel
+ * maps (tracer.c) or from a saved JSON file (summary_json.c); every output
+ * renders this, and no renderer derives numbers of its own.
+ */
+#ifndef IPCTRACE_SUMMARY_H
+#define IPCTRACE_SUMMARY_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "ipctrace.h"
+
+#define SUMMARY_SCHEMA "ipctrace.summary/1"
+#define NAME_LEN 32
+#define CALLERS_MAX 4
+#define CALLER_LEN 160
+
+struct syscall_row {
+	int mechanism;
+	char syscall[NAME_LEN];
+	char op[NAME_LEN]; /* futex operation, "" for the syscall's total */
+	struct syscall_stats stats;
+};
+
+struct edge_row {
+	__u32 waker_pid; /* 0: a task outside the traced tree, or an interrupt */
+	char waker_comm[COMM_LEN];
+	__u32 wakee_pid;
+	char wakee_comm[COMM_LEN];
+	int mechanism;
+	__u64 count;
+};
+
+struct lock_row {
+	int mechanism;
+	int kind; /* enum lock_kind */
+	char key[64];
+	__u32 waiters; /* distinct waiting tasks */
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	size_t ncallers;
+	char callers[CALLERS_MAX][CALLER_LEN];
+};
+
+struct process_row {
+	__u32 pid;
+	__u32 ppid;
+	char comm[COMM_LEN];
+};
+
+struct unavailable_row {
+	char feature[NAME_LEN];
+	char reason[160];
+};
+
+struct summary {
+	char tool_version[NAME_LEN];
+	char kernel[128];
+	char arch[NAME_LEN];
+	int ncpus;
+
+	char mode[NAME_LEN];     /* "run" or "attach" */
+	char *workload;          /* bundled workload name, or NULL */
+	char **command;
+	size_t ncommand;
+	int exit_status;         /* -1 when not known (attach) */
+	__u64 start_ns;          /* CLOCK_REALTIME of the start, for humans */
+	__u64 duration_ns;
+	__u64 lost_events;
+
+	struct syscall_row *syscalls; /* sorted by mechanism, syscall, op */
+	size_t nsyscalls;
+	struct mechanism_stats mechanisms[MECH__COUNT];
+	struct signal_stats signals[SIGNALS_MAX];
+	struct edge_row *edges; /* by count, descending */
+	size_t nedges;
+	struct lock_row *locks; /* by total wait, descending */
+	size_t nlocks;
+	struct process_row *processes;
+	size_t nprocesses;
+	struct unavailable_row *unavailable;
+	size_t nunavailable;
+	struct drop_counters drops;
+};
+
+void summary_init(struct summary *s);
+void summary_free(struct summary *s);
+int summary_add_syscall(struct summary *s, const struct syscall_row *row);
+int summary_add_edge(struct summary *s, const struct edge_row *row);
+int summary_add_lock(struct summary *s, const struct lock_row *row);
+int summary_add_process(struct summary *s, const struct process_row *row);
+int summary_add_unavailable(struct summary *s, const char *feature, const char *reason);
+int summary_set_command(struct summary *s, const char *workload, char *const argv[], size_t argc);
+/* sort rows into their documented order */
+void summary_finish(struct summary *s);
+
+/* true if the mechanism has anything to report */
+bool summary_mechanism_active(const struct summary *s, int mechanism);
+/* the syscall-level totals of one mechanism (futex op rows excluded) */
+void summary_mechanism_totals(const struct summary *s, int mechanism, struct syscall_stats *out);
+void stats_add(struct syscall_stats *into, const struct syscall_stats *from);
+
+/* Output formats: each renders the same summary. */
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
+int parse_format(const char *name, enum output_format *out);
+int render_text(FILE *out, const struct summary *s, bool hist);
+int render_csv(FILE *out, const struct summary *s);
+int render_json(FILE *out, const struct summary *s);
+int render(FILE *out, const struct summary *s, enum output_format format, bool hist);
+
+/* Reading a saved summary: 0, or -1 with a one-line reason in err. */
+int summary_read_json(const char *path, struct summary *s, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The summary as JSON (schema ipctrace.summary/1, described in
+ * schema/ipctrace.summary-1.json), both ways: render_json() writes it and
+ * summary_read_json() reads it back, so `ipctrace report` renders a saved
+ * run exactly as `run` did.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "names.h"
+#include "summary.h"
+
+static const char *const lock_kind_names[] = {
+	[LOCK_FUTEX] = "futex", [LOCK_KERNEL] = "kernel",
+	[LOCK_FLOCK] = "flock", [LOCK_SEMOP] = "semop",
+};
+
+static json_t *hist_json(const __u64 hist[HIST_SLOTS])
+{
+	json_t *array = json_array();
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		json_array_append_new(array, json_integer(hist[i]));
+	return array;
+}
+
+static json_t *syscall_stats_json(const struct syscall_stats *st)
+{
+	return json_pack("{sI sI sI sI sI sI sI sI sI so}",
+			 "count", (json_int_t)st->count,
+			 "errors", (json_int_t)st->errors,
+			 "bytes", (json_int_t)st->bytes,
+			 "total_ns", (json_int_t)st->total_ns,
+			 "max_ns", (json_int_t)st->max_ns,
+			 "blocked_count", (json_int_t)st->blocked_count,
+			 "blocked_ns", (json_int_t)st->blocked_ns,
+			 "contention_count", (json_int_t)st->contention_count,
+			 "contention_ns", (json_int_t)st->contention_ns,
+			 "hist_log2_ns", hist_json(st->hist));
+}
+
+static json_t *mechanism_json(const struct summary *s, int mech)
+{
+	const struct mechanism_stats *m = &s->mechanisms[mech];
+	json_t *syscalls = json_object();
+	struct syscall_stats totals;
+
+	for (size_t i = 0; i < s->nsyscalls; i++) {
+		const struct syscall_row *row = &s->syscalls[i];
+		json_t *entry, *ops;
+
+		if (row->mechanism != mech)
+			continue;
+		if (!row->op[0]) {
+			json_object_set_new(syscalls, row->syscall, syscall_stats_json(&row->stats));
+			continue;
+		}
+		/* rows are sorted: the "" total precedes its operations */
+		entry = json_object_get(syscalls, row->syscall);
+		if (!entry)
+			continue;
+		ops = json_object_get(entry, "ops");
+		if (!ops) {
+			ops = json_object();
+			json_object_set_new(entry, "ops", ops);
+		}
+		json_object_set_new(ops, row->op, syscall_stats_json(&row->stats));
+	}
+	summary_mechanism_totals(s, mech, &totals);
+	return json_pack("{so s{sI sI sI sI} s{sI sI sI so} s{sI sI sI so} s{sI sI sI} sI}",
+			 "syscalls", syscalls,
+			 "totals",
+			 "count", (json_int_t)totals.count,
+			 "errors", (json_int_t)totals.errors,
+			 "bytes", (json_int_t)totals.bytes,
+			 "total_ns", (json_int_t)totals.total_ns,
+			 "wakeups",
+			 "count", (json_int_t)m->wakeups,
+			 "latency_total_ns", (json_int_t)m->wakeup_latency_ns,
+			 "latency_max_ns", (json_int_t)m->wakeup_latency_max_ns,
+			 "latency_hist_log2_ns", hist_json(m->wakeup_hist),
+			 "blocked",
+			 "count", (json_int_t)m->blocked_count,
+			 "total_ns", (json_int_t)m->blocked_ns,
+			 "max_ns", (json_int_t)m->blocked_max_ns,
+			 "hist_log2_ns", hist_json(m->blocked_hist),
+			 "contention",
+			 "count", (json_int_t)m->contention_count,
+			 "total_ns", (json_int_t)m->contention_ns,
+			 "max_ns", (json_int_t)m->contention_max_ns,
+			 "page_faults", (json_int_t)m->page_faults);
+}
+
+static json_t *summary_json(const struct summary *s)
+{
+	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
+	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
+	json_t *locks = json_array(), *unavailable = json_array();
+
+	for (size_t i = 0; i < s->ncommand; i++)
+		json_array_append_new(command, json_string(s->command[i]));
+	for (size_t i = 0; i < s->nprocesses; i++) {
+		const struct process_row *p = &s->processes[i];
+
+		json_array_append_new(pids, json_integer(p->pid));
+		json_array_append_new(processes, json_pack("{sI sI ss}", "pid", (json_int_t)p->pid,
+							   "ppid", (json_int_t)p->ppid, "comm", p->comm));
+	}
+	for (int m = 1; m < MECH__COUNT; m++)
+		if (summary_mechanism_active(s, m))
+			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
+	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
+		const struct signal_stats *st = &s->signals[sig];
+		const char *name = signal_name(sig);
+		char fallback[16];
+
+		if (!st->generated && !st->delivered)
+			continue;
+		if (!name) {
+			snprintf(fallback, sizeof(fallback), "SIG%d", sig);
+			name = fallback;
+		}
+		json_object_set_new(signals, name,
+				    json_pack("{sI sI sI sI sI sI}", "signo", (json_int_t)sig,
+					      "generated", (json_int_t)st->generated,
+					      "delivered", (json_int_t)st->delivered,
+					      "ignored", (json_int_t)st->ignored,
+					      "latency_total_ns", (json_int_t)st->latency_ns,
+					      "latency_max_ns", (json_int_t)st->latency_max_ns));
+	}
+	for (size_t i = 0; i < s->nedges; i++) {
+		const struct edge_row *e = &s->edges[i];
+
+		json_array_append_new(edges, json_pack("{s{sI ss} s{sI ss} ss sI}",
+			"waker", "pid", (json_int_t)e->waker_pid, "comm", e->waker_comm,
+			"wakee", "pid", (json_int_t)e->wakee_pid, "comm", e->wakee_comm,
+			"mechanism", mechanism_name(e->mechanism), "count", (json_int_t)e->count));
+	}
+	for (size_t i = 0; i < s->nlocks; i++) {
+		const struct lock_row *l = &s->locks[i];
+		json_t *callers = json_array();
+
+		for (size_t c = 0; c < l->ncallers; c++)
+			json_array_append_new(callers, json_string(l->callers[c]));
+		json_array_append_new(locks, json_pack("{ss ss ss sI sI sI sI so}",
+			"mechanism", mechanism_name(l->mechanism), "kind", lock_kind_names[l->kind],
+			"key", l->key, "waiters", (json_int_t)l->waiters, "count", (json_int_t)l->count,
+			"total_ns", (json_int_t)l->total_ns, "max_ns", (json_int_t)l->max_ns,
+			"callers", callers));
+	}
+	for (size_t i = 0; i < s->nunavailable; i++)
+		json_array_append_new(unavailable, json_pack("{ss ss}",
+			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
+
+	root = json_pack("{ss s{ss ss} s{ss ss si}"
+			 " s{ss so so so so sI}"
+			 " sI sI sI s{sI sI sI sI sI sI}"
+			 " so so so so so}",
+		"schema", SUMMARY_SCHEMA,
+		"tool", "name", "ipctrace", "version", s->tool_version,
+		"host", "kernel", s->kernel, "arch", s->arch, "ncpus", s->ncpus,
+		"target", "mode", s->mode,
+		"workload", s->workload ? json_string(s->workload) : json_null(),
+		"command", command, "pids", pids, "processes", processes,
+		"exit_status", (json_int_t)s->exit_status,
+		"start_time_ns", (json_int_t)s->start_ns,
+		"duration_ns", (json_int_t)s->duration_ns,
+		"lost_events", (json_int_t)s->lost_events,
+		"drops",
+		"traced_tasks_full", (json_int_t)s->drops.traced_tasks_full,
+		"syscall_stats_full", (json_int_t)s->drops.syscall_stats_full,
+		"edges_full", (json_int_t)s->drops.edges_full,
+		"lock_waits_full", (json_int_t)s->drops.lock_waits_full,
+		"stacks_lost", (json_int_t)s->drops.stacks_lost,
+		"events_lost", (json_int_t)s->drops.events_lost,
+		"unavailable", unavailable,
+		"mechanisms", mechanisms,
+		"signals", signals,
+		"wakeup_edges", edges,
+		"contended_locks", locks);
+	return root;
+}
+
+int render_json(FILE *out, const struct summary *s)
+{
+	json_t *root = summary_json(s);
+	int err;
+
+	if (!root)
+		return -1;
+	err = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!err)
+		fputc('\n', out);
+	return err ? -1 : 0;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void fail(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->failed)
+		return;
+	r->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static __u64 get_u64(struct reader *r, json_t *obj, const char *key, const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		fail(r, "%s.%s: expected a non-negative integer", where, key);
+		return 0;
+	}
+	return json_integer_value(v);
+}
+
+static void get_hist(struct reader *r, json_t *obj, const char *key, __u64 hist[HIST_SLOTS],
+		     const char *where)
+{
+	json_t *array = json_object_get(obj, key);
+
+	if (!json_is_array(array) || json_array_size(array) != HIST_SLOTS) {
+		fail(r, "%s.%s: expected an array of %d integers", where, key, HIST_SLOTS);
+		return;
+	}
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		json_t *v = json_array_get(array, i);
+
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			fail(r, "%s.%s[%d]: expected a non-negative integer", where, key, i);
+			return;
+		}
+		hist[i] = json_integer_value(v);
+	}
+}
+
+static void get_string(struct reader *r, json_t *obj, const char *key, char *buf, size_t len,
+		       const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v)) {
+		fail(r, "%s.%s: expected a string", where, key);
+		return;
+	}
+	snprintf(buf, len, "%s", json_string_value(v));
+}
+
+static void read_stats(struct reader *r, json_t *obj, struct syscall_stats *st, const char *where)
+{
+	if (!json_is_object(obj)) {
+		fail(r, "%s: expected an object", where);
+		return;
+	}
+	st->count = get_u64(r, obj, "count", where);
+	st->errors = get_u64(r, obj, "errors", where);
+	st->bytes = get_u64(r, obj, "bytes", where);
+	st->total_ns = get_u64(r, obj, "total_ns", where);
+	st->max_ns = get_u64(r, obj, "max_ns", where);
+	st->blocked_count = get_u64(r, obj, "blocked_count", where);
+	st->blocked_ns = get_u64(r, obj, "blocked_ns", where);
+	st->contention_count = get_u64(r, obj, "contention_count", where);
+	st->contention_ns = get_u64(r, obj, "contention_ns", where);
+	get_hist(r, obj, "hist_log2_ns", st->hist, where);
+}
+
+static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t *obj)
+{
+	struct mechanism_stats *m = &s->mechanisms[mech];
+	json_t *syscalls = json_object_get(obj, "syscalls"), *value, *sub;
+	const char *name;
+	char where[128];
+
+	snprintf(where, sizeof(where), "mechanisms.%s", mechanism_name(mech));
+	if (!json_is_object(syscalls)) {
+		fail(r, "%s.syscalls: expected an object", where);
+		return;
+	}
+	json_object_foreach(syscalls, name, value) {
+		struct syscall_row row = { .mechanism = mech };
+		json_t *ops = json_object_get(value, "ops");
+		const char *op;
+
+		snprintf(row.syscall, sizeof(row.syscall), "%s", name);
+		if (!ops) {
+			read_stats(r, value, &row.stats, where);
+			summary_add_syscall(s, &row);
+			continue;
+		}
+		/* the total is derived from the operations, as when tracing */
+		json_object_foreach(ops, op, sub) {
+			struct syscall_row op_row = row;
+
+			snprintf(op_row.op, sizeof(op_row.op), "%s", op);
+			read_stats(r, sub, &op_row.stats, where);
+			summary_add_syscall(s, &op_row);
+		}
+	}
+	sub = json_object_get(obj, "wakeups");
+	m->wakeups = get_u64(r, sub, "count", where);
+	m->wakeup_latency_ns = get_u64(r, sub, "latency_total_ns", where);
+	m->wakeup_latency_max_ns = get_u64(r, sub, "latency_max_ns", where);
+	get_hist(r, sub, "latency_hist_log2_ns", m->wakeup_hist, where);
+	sub = json_object_get(obj, "blocked");
+	m->blocked_count = get_u64(r, sub, "count", where);
+	m->blocked_ns = get_u64(r, sub, "total_ns", where);
+	m->blocked_max_ns = get_u64(r, sub, "max_ns", where);
+	get_hist(r, sub, "hist_log2_ns", m->blocked_hist, where);
+	sub = json_object_get(obj, "contention");
+	m->contention_count = get_u64(r, sub, "count", where);
+	m->contention_ns = get_u64(r, sub, "total_ns", where);
+	m->contention_max_ns = get_u64(r, sub, "max_ns", where);
+	m->page_faults = get_u64(r, obj, "page_faults", where);
+}
+
+static int lock_kind_from_name(const char *name)
+{
+	for (size_t i = 1; i < sizeof(lock_kind_names) / sizeof(lock_kind_names[0]); i++)
+		if (!strcmp(lock_kind_names[i], name))
+			return i;
+	return -1;
+}
+
+static void read_summary(struct reader *r, json_t *root, struct summary *s)
+{
+	json_t *target = json_object_get(root, "target"), *host = json_object_get(root, "host");
+	json_t *v, *item, *mechanisms, *drops;
+	const char *key;
+	size_t i;
+
+	get_string(r, json_object_get(root, "tool"), "version", s->tool_version,
+		   sizeof(s->tool_version), "tool");
+	get_string(r, host, "kernel", s->kernel, sizeof(s->kernel), "host");
+	get_string(r, host, "arch", s->arch, sizeof(s->arch), "host");
+	s->ncpus = get_u64(r, host, "ncpus", "host");
+	get_string(r, target, "mode", s->mode, sizeof(s->mode), "target");
+	v = json_object_get(target, "workload");
+	if (json_is_string(v))
+		s->workload = strdup(json_string_value(v));
+	else if (!json_is_null(v))
+		fail(r, "target.workload: expected a string or null");
+	v = json_object_get(target, "command");
+	if (!json_is_array(v)) {
+		fail(r, "target.command: expected an array");
+	} else {
+		s->command = calloc(json_array_size(v) + 1, sizeof(char *));
+		json_array_foreach(v, i, item) {
+			if (!json_is_string(item)) {
+				fail(r, "target.command[%zu]: expected a string", i);
+				break;
+			}
+			s->command[s->ncommand++] = strdup(json_string_value(item));
+		}
+	}
+	v = json_object_get(target, "processes");
+	if (!json_is_array(v))
+		fail(r, "target.processes: expected an array");
+	json_array_foreach(v, i, item) {
+		struct process_row p = {};
+
+		p.pid = get_u64(r, item, "pid", "target.processes[]");
+		p.ppid = get_u64(r, item, "ppid", "target.processes[]");
+		get_string(r, item, "comm", p.comm, sizeof(p.comm), "target.processes[]");
+		summary_add_process(s, &p);
+	}
+	v = json_object_get(target, "exit_status");
+	if (!json_is_integer(v))
+		fail(r, "target.exit_status: expected an integer");
+	s->exit_status = json_integer_value(v);
+	s->start_ns = get_u64(r, root, "start_time_ns", "summary");
+	s->duration_ns = get_u64(r, root, "duration_ns", "summary");
+	s->lost_events = get_u64(r, root, "lost_events", "summary");
+	drops = json_object_get(root, "drops");
+	s->drops.traced_tasks_full = get_u64(r, drops, "traced_tasks_full", "drops");
+	s->drops.syscall_stats_full = get_u64(r, drops, "syscall_stats_full", "drops");
+	s->drops.edges_full = get_u64(r, drops, "edges_full", "drops");
+	s->drops.lock_waits_full = get_u64(r, drops, "lock_waits_full", "drops");
+	s->drops.stacks_lost = get_u64(r, drops, "stacks_lost", "drops");
+	s->drops.events_lost = get_u64(r, drops, "events_lost", "drops");
+
+	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
+		char feature[NAME_LEN] = "", reason[160] = "";
+
+		get_string(r, item, "feature", feature, sizeof(feature), "unavailable[]");
+		get_string(r, item, "reason", reason, sizeof(reason), "unavailable[]");
+		summary_add_unavailable(s, feature, reason);
+	}
+	mechanisms = json_object_get(root, "mechanisms");
+	if (!json_is_object(mechanisms))
+		fail(r, "mechanisms: expected an object");
+	json_object_foreach(mechanisms, key, v) {
+		int mech = mechanism_from_name(key);
+
+		if (mech <= MECH_NONE) {
+			fail(r, "mechanisms.%s: unknown mechanism", key);
+			break;
+		}
+		read_mechanism(r, s, mech, v);
+	}
+	json_object_foreach(json_object_get(root, "signals"), key, v) {
+		__u64 signo = get_u64(r, v, "signo", "signals");
+		struct signal_stats *st;
+
+		if (signo == 0 || signo >= SIGNALS_MAX) {
+			fail(r, "signals.%s: signo out of range", key);
+			break;
+		}
+		st = &s->signals[signo];
+		st->generated = get_u64(r, v, "generated", "signals");
+		st->delivered = get_u64(r, v, "delivered", "signals");
+		st->ignored = get_u64(r, v, "ignored", "signals");
+		st->latency_ns = get_u64(r, v, "latency_total_ns", "signals");
+		st->latency_max_ns = get_u64(r, v, "latency_max_ns", "signals");
+	}
+	json_array_foreach(json_object_get(root, "wakeup_edges"), i, item) {
+		struct edge_row e = {};
+		json_t *waker = json_object_get(item, "waker"), *wakee = json_object_get(item, "wakee");
+		char mech[NAME_LEN] = "";
+
+		e.waker_pid = get_u64(r, waker, "pid", "wakeup_edges[].waker");
+		get_string(r, waker, "comm", e.waker_comm, sizeof(e.waker_comm), "wakeup_edges[].waker");
+		e.wakee_pid = get_u64(r, wakee, "pid", "wakeup_edges[].wakee");
+		get_string(r, wakee, "comm", e.wakee_comm, sizeof(e.wakee_comm), "wakeup_edges[].wakee");
+		get_string(r, item, "mechanism", mech, sizeof(mech), "wakeup_edges[]");
+		e.mechanism = mechanism_from_name(mech);
+		e.count = get_u64(r, item, "count", "wakeup_edges[]");
+		if (e.mechanism < 0)
+			fail(r, "wakeup_edges[%zu].mechanism: unknown '%s'", i, mech);
+		summary_add_edge(s, &e);
+	}
+	json_array_foreach(json_object_get(root, "contended_locks"), i, item) {
+		struct lock_row l = {};
+		char mech[NAME_LEN] = "", kind[NAME_LEN] = "";
+		json_t *callers = json_object_get(item, "callers"), *caller;
+		size_t c;
+
+		get_string(r, item, "mechanism", mech, sizeof(mech), "contended_locks[]");
+		get_string(r, item, "kind", kind, sizeof(kind), "contended_locks[]");
+		get_string(r, item, "key", l.key, sizeof(l.key), "contended_locks[]");
+		l.mechanism = mechanism_from_name(mech);
+		l.kind = lock_kind_from_name(kind);
+		if (l.mechanism < 0 || l.kind < 0)
+			fail(r, "contended_locks[%zu]: unknown mechanism or kind", i);
+		l.waiters = get_u64(r, item, "waiters", "contended_locks[]");
+		l.count = get_u64(r, item, "count", "contended_locks[]");
+		l.total_ns = get_u64(r, item, "total_ns", "contended_locks[]");
+		l.max_ns = get_u64(r, item, "max_ns", "contended_locks[]");
+		json_array_foreach(callers, c, caller) {
+			if (c >= CALLERS_MAX || !json_is_string(caller))
+				break;
+			snprintf(l.callers[c], CALLER_LEN, "%s", json_string_value(caller));
+			l.ncallers = c + 1;
+		}
+		summary_add_lock(s, &l);
+	}
+}
+
+int summary_read_json(const char *path, struct summary *s, char *err, size_t errlen)
+{
+	struct reader r = { .err = err, .errlen = errlen };
+	json_error_t jerr;
+	json_t *root, *schema;
+
+	summary_init(s);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 0 || jerr.position == 0)
+			snprintf(err, errlen, "%s: %s", path, jerr.text);
+		else
+			snprintf(err, errlen, "%s:%d:%d: not a valid JSON summary: %s", path, jerr.line,
+				 jerr.column, jerr.text);
+		return -1;
+	}
+	schema = json_object_get(root, "schema");
+	if (!json_is_string(schema)) {
+		snprintf(err, errlen, "%s: not an ipctrace summary (no \"schema\" field)", path);
+		json_decref(root);
+		return -1;
+	}
+	if (strcmp(json_string_value(schema), SUMMARY_SCHEMA)) {
+		snprintf(err, errlen, "%s: schema '%s' is not supported (this ipctrace reads '%s')",
+			 path, json_string_value(schema), SUMMARY_SCHEMA);
+		json_decref(root);
+		return -1;
+	}
+	read_summary(&r, root, s);
+	json_decref(root);
+	if (r.failed) {
+		char reason[256];
+
+		snprintf(reason, sizeof(reason), "%s", err);
+		snprintf(err, errlen, "%s: invalid summary: %s", path, reason);
+		summary_free(s);
+		return -1;
+	}
+	summary_finish(s);
+	return 0;
+}

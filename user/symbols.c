@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "symbols.h"
+
+struct ksym {
+	unsigned long addr;
+	char *name;
+};
+
+struct ksyms {
+	struct ksym *syms;
+	size_t count;
+	unsigned long lock_start, lock_end, sched_start, sched_end;
+};
+
+static int compare_ksyms(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct ksyms *ksyms_load(void)
+{
+	struct ksyms *k = calloc(1, sizeof(*k));
+	FILE *f = fopen("/proc/kallsyms", "re");
+	size_t capacity = 0;
+	unsigned long addr;
+	char type, name[256];
+
+	if (!k || !f)
+		goto fail;
+	while (fscanf(f, "%lx %c %255s%*[^\n]", &addr, &type, name) == 3) {
+		if (!addr)
+			continue;
+		if (!strcmp(name, "__lock_text_start"))
+			k->lock_start = addr;
+		else if (!strcmp(name, "__lock_text_end"))
+			k->lock_end = addr;
+		else if (!strcmp(name, "__sched_text_start"))
+			k->sched_start = addr;
+		else if (!strcmp(name, "__sched_text_end"))
+			k->sched_end = addr;
+		if (type != 't' && type != 'T')
+			continue;
+		if (k->count == capacity) {
+			struct ksym *grown;
+
+			capacity = capacity ? capacity * 2 : 4096;
+			grown = realloc(k->syms, capacity * sizeof(*grown));
+			if (!grown)
+				goto fail;
+			k->syms = grown;
+		}
+		k->syms[k->count].addr = addr;
+		k->syms[k->count].name = strdup(name);
+		if (!k->syms[k->count].name)
+			goto fail;
+		k->count++;
+	}
+	fclose(f);
+	qsort(k->syms, k->count, sizeof(*k->syms), compare_ksyms);
+	return k;
+fail:
+	if (f)
+		fclose(f);
+	ksyms_free(k);
+	return NULL;
+}
+
+void ksyms_free(struct ksyms *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->count; i++)
+		free(k->syms[i].name);
+	free(k->syms);
+	free(k);
+}
+
+bool ksym_describe(const struct ksyms *k, unsigned long addr, char *buf, size_t len)
+{
+	size_t low = 0, high;
+
+	if (!k || !k->count || addr < k->syms[0].addr)
+		return false;
+	high = k->count;
+	while (high - low > 1) { /* last symbol at or below addr */
+		size_t mid = low + (high - low) / 2;
+
+		if (k->syms[mid].addr <= addr)
+			low = mid;
+		else
+			high = mid;
+	}
+	snprintf(buf, len, "%s+0x%lx", k->syms[low].name, addr - k->syms[low].addr);
+	return true;
+}
+
+bool ksym_is_lock_text(const struct ksyms *k, unsigned long addr)
+{
+	return k && ((addr >= k->lock_start && addr < k->lock_end) ||
+		     (addr >= k->sched_start && addr < k->sched_end));
+}
+
+/* ---- user space: one libdwfl session per process ---- */
+
+struct usym_process {
+	pid_t pid;
+	Dwfl *dwfl;
+};
+
+struct usyms {
+	struct usym_process *procs;
+	size_t count;
+};
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+struct usyms *usyms_new(void)
+{
+	return calloc(1, sizeof(struct usyms));
+}
+
+void usyms_free(struct usyms *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->count; i++)
+		dwfl_end(u->procs[i].dwfl);
+	free(u->procs);
+	free(u);
+}
+
+int usyms_add_process(struct usyms *u, pid_t pid)
+{
+	struct usym_process *grown;
+	Dwfl *dwfl = dwfl_begin(&proc_callbacks);
+
+	if (!dwfl)
+		return -1;
+	if (dwfl_linux_proc_report(dwfl, pid) || dwfl_report_end(dwfl, NULL, NULL)) {
+		dwfl_end(dwfl);
+		return -1;
+	}
+	grown = realloc(u->procs, (u->count + 1) * sizeof(*grown));
+	if (!grown) {
+		dwfl_end(dwfl);
+		return -1;
+	}
+	u->procs = grown;
+	u->procs[u->count].pid = pid;
+	u->procs[u->count].dwfl = dwfl;
+	u->count++;
+	return 0;
+}
+
+bool usym_describe(struct usyms *u, pid_t pid, unsigned long addr, char *buf, size_t len)
+{
+	for (size_t i = 0; u && i < u->count; i++) {
+		Dwfl_Module *mod;
+		GElf_Off offset;
+		GElf_Sym sym;
+		const char *name, *module;
+
+		if (u->procs[i].pid != pid)
+			continue;
+		mod = dwfl_addrmodule(u->procs[i].dwfl, addr);
+		if (!mod)
+			return false;
+		module = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+		name = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+		if (name)
+			snprintf(buf, len, "%s+0x%lx (%s)", name, (unsigned long)offset,
+				 module ? strrchr(module, '/') ? strrchr(module, '/') + 1 : module : "?");
+		else
+			snprintf(buf, len, "0x%lx (%s)", addr, module ? module : "?");
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "target.h"
+#include "tracer.h"
+
+static int switch_user(const struct passwd *pw)
+{
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
+		return -1;
+	return 0;
+}
+
+int target_spawn(struct target *t, char *const argv[], const char *user)
+{
+	int release[2], error[2];
+	struct passwd *pw = NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (user) {
+		pw = getpwnam(user);
+		if (!pw) {
+			fprintf(stderr, "ipctrace: -u %s: no such user\n", user);
+			return EXIT_USAGE;
+		}
+	}
+	if (pipe2(release, O_CLOEXEC) || pipe2(error, O_CLOEXEC)) {
+		fprintf(stderr, "ipctrace: pipe: %s\n", strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0) {
+		fprintf(stderr, "ipctrace: fork: %s\n", strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	if (t->pid == 0) {
+		char go;
+		int err;
+
+		close(release[1]);
+		close(error[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (pw && switch_user(pw)) {
+			err = errno;
+			if (write(error[1], &err, sizeof(err)) < 0)
+				_exit(EXIT_CANNOT_EXEC);
+			_exit(EXIT_CANNOT_EXEC);
+		}
+		/* held here until ipctrace traces this pid: EOF means it gave up */
+		if (read(release[0], &go, 1) != 1)
+			_exit(EXIT_SOFTWARE);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(error[1], &err, sizeof(err)) < 0)
+			_exit(EXIT_NOT_FOUND);
+		_exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+	}
+	close(release[0]);
+	close(error[1]);
+	t->release_fd = release[1];
+	t->error_fd = error[0];
+	return 0;
+}
+
+int target_release(struct target *t, const char *what)
+{
+	ssize_t n;
+	int err;
+
+	if (write(t->release_fd, "g", 1) != 1) {
+		fprintf(stderr, "ipctrace: cannot start %s: %s\n", what, strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	close(t->release_fd);
+	t->release_fd = -1;
+	do
+		n = read(t->error_fd, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(t->error_fd);
+	t->error_fd = -1;
+	if (n != sizeof(err))
+		return 0; /* EOF: exec succeeded */
+	fprintf(stderr, "ipctrace: cannot run '%s': %s\n", what, strerror(err));
+	return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+int target_wait(struct target *t, volatile sig_atomic_t *stop_signal)
+{
+	int forwarded = 0, status;
+
+	for (;;) {
+		pid_t r = waitpid(t->pid, &status, 0);
+
+		if (r == t->pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return EXIT_SOFTWARE;
+		if (*stop_signal && forwarded < 2) {
+			/* a second request is not asked twice */
+			kill(t->pid, forwarded ? SIGKILL : SIGTERM);
+			forwarded++;
+		}
+	}
+	t->pid = 0;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+void target_kill(struct target *t)
+{
+	if (t->release_fd > 0)
+		close(t->release_fd); /* the held child exits on EOF */
+	if (t->error_fd > 0)
+		close(t->error_fd);
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+	}
+	t->pid = 0;
+	t->release_fd = t->error_fd = -1;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Starting the command to trace: forked, held before exec until traced. */
+#ifndef IPCTRACE_TARGET_H
+#define IPCTRACE_TARGET_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+struct target {
+	pid_t pid;
+	int release_fd; /* write end: one byte lets the child exec */
+	int error_fd;   /* read end: the child's exec errno, EOF on success */
+};
+
+/* Fork the child, switch to USER (if given), and hold it before exec.
+ * 0, or an exit status after one line on stderr. */
+int target_spawn(struct target *t, char *const argv[], const char *user);
+/* Let it exec; 0, or 126/127 after one line on stderr if exec failed. */
+int target_release(struct target *t, const char *what);
+/* Wait for the child; forwards SIGINT/SIGTERM that ipctrace receives.
+ * Returns the shell-style status: code, or 128 + signal. */
+int target_wait(struct target *t, volatile sig_atomic_t *stop_signal);
+void target_kill(struct target *t);
+
+#endif

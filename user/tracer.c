@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The BPF lifecycle: check privileges and BTF, open the skeleton, write the
+ * syscall rules into rodata, leave out what the kernel lacks, load, attach;
+ * later read every map once into the summary, and destroy.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include "names.h"
+#include "ipctrace.skel.h"
+#include "symbols.h"
+#include "tracer.h"
+
+#define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* What each program measures: the feature the report marks unavailable
+ * when the kernel lacks its tracepoint.  Required ones abort instead. */
+struct program_feature {
+	const char *tracepoint;
+	const char *feature;
+	bool required;
+};
+
+static const struct program_feature program_features[] = {
+	{ "sys_enter", "syscalls", true },
+	{ "sys_exit", "syscalls", true },
+	{ "sched_process_fork", "follow_forks", true },
+	{ "sched_process_exit", "follow_forks", true },
+	{ "sched_process_exec", "process_names", false },
+	{ "sched_waking", "wakeups", false },
+	{ "sched_switch", "blocked_time", false },
+	{ "signal_generate", "signals", false },
+	{ "signal_deliver", "signals", false },
+	{ "contention_begin", "kernel_lock_contention", false },
+	{ "contention_end", "kernel_lock_contention", false },
+	{ "page_fault_user", "shm_page_faults", false },
+	{ "hrtimer_expire_entry", "timer_wakeups", false },
+	{ "hrtimer_expire_exit", "timer_wakeups", false },
+};
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static __u64 now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool bpf, perfmon, sys_admin;
+
+	if (syscall(SYS_capget, &header, data))
+		return 0; /* cannot tell: let the load say */
+#define HAS_CAP(cap) (data[(cap) / 32].effective & (1U << ((cap) % 32)))
+	bpf = HAS_CAP(CAP_BPF);
+	perfmon = HAS_CAP(CAP_PERFMON);
+	sys_admin = HAS_CAP(CAP_SYS_ADMIN);
+#undef HAS_CAP
+	if (sys_admin || (bpf && perfmon))
+		return 0;
+	fprintf(stderr, "ipctrace: missing capability %s%s%s: run as root (sudo ipctrace ...)\n",
+		bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+	return EXIT_NOPERM;
+}
+
+static bool pretended_missing(const struct tracer_options *o, const char *tracepoint)
+{
+	for (size_t i = 0; i < o->npretend_missing; i++)
+		if (!strcmp(o->pretend_missing[i], tracepoint))
+			return true;
+	return false;
+}
+
+static bool feature_listed(const struct summary *s, const char *feature)
+{
+	for (size_t i = 0; i < s->nunavailable; i++)
+		if (!strcmp(s->unavailable[i].feature, feature))
+			return true;
+	return false;
+}
+
+/* Leave out the programs whose tracepoint this kernel lacks; -1 if a
+ * required one is missing. */
+static int select_programs(struct tracer *t, const struct tracer_options *o, struct btf *vmlinux,
+			   struct summary *s)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < sizeof(program_features) / sizeof(program_features[0]); i++) {
+		const struct program_feature *f = &program_features[i];
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(t->skel->obj, f->tracepoint);
+		char typedef_name[64], reason[160];
+		bool missing;
+
+		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", f->tracepoint);
+		missing = btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF) < 0;
+		if (!missing && !pretended_missing(o, f->tracepoint))
+			continue;
+		snprintf(reason, sizeof(reason), "tracepoint %s %s", f->tracepoint,
+			 missing ? "is not in this kernel" : "treated as missing (--pretend-missing)");
+		if (f->required) {
+			fprintf(stderr, "ipctrace: cannot trace syscalls: %s\n", reason);
+			status = EXIT_UNAVAILABLE;
+			continue;
+		}
+		bpf_program__set_autoload(prog, false);
+		if (!feature_listed(s, f->feature))
+			summary_add_unavailable(s, f->feature, reason);
+	}
+	return status;
+}
+
+static __u32 dev_shm_kernel_dev(void)
+{
+	struct stat st;
+
+	if (stat("/dev/shm", &st))
+		return 0;
+	/* the kernel's MKDEV: 12 bits of major above 20 bits of minor */
+	return (major(st.st_dev) << 20) | minor(st.st_dev);
+}
+
+int tracer_start(struct tracer *t, const struct tracer_options *o, struct summary *s)
+{
+	const char *btf_path = o->btf_path ? o->btf_path : DEFAULT_BTF;
+	struct btf *vmlinux;
+	int err, status;
+
+	memset(t, 0, sizeof(*t));
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+	status = check_privileges();
+	if (status)
+		return status;
+	if (access(btf_path, R_OK)) {
+		fprintf(stderr, "ipctrace: kernel BTF not found at %s: this kernel needs "
+			"CONFIG_DEBUG_INFO_BTF=y\n", btf_path);
+		return EXIT_UNAVAILABLE;
+	}
+	vmlinux = btf__parse(btf_path, NULL);
+	if (!vmlinux) {
+		fprintf(stderr, "ipctrace: cannot read kernel BTF %s: %s\n", btf_path, strerror(errno));
+		return EXIT_UNAVAILABLE;
+	}
+
+	t->skel = ipctrace_bpf__open();
+	if (!t->skel) {
+		fprintf(stderr, "ipctrace: cannot open the BPF object: %s\n", strerror(errno));
+		btf__free(vmlinux);
+		return EXIT_SOFTWARE;
+	}
+	status = select_programs(t, o, vmlinux, s);
+	btf__free(vmlinux);
+	if (status)
+		goto fail;
+	fill_syscall_rules((struct syscall_rule *)t->skel->rodata->syscall_rules);
+	t->skel->rodata->nr_restart_syscall = SYS_restart_syscall;
+	t->skel->rodata->capture_stacks = o->stacks;
+	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
+
+	err = ipctrace_bpf__load(t->skel);
+	if (err) {
+		fprintf(stderr, "ipctrace: loading BPF programs failed: %s%s\n", strerror(-err),
+			-err == EPERM ? " (kernel lockdown, or not enough privileges?)"
+				      : " (run with -v for the verifier's log)");
+		status = EXIT_SOFTWARE;
+		goto fail;
+	}
+	err = ipctrace_bpf__attach(t->skel);
+	if (err) {
+		fprintf(stderr, "ipctrace: attaching BPF programs failed: %s\n", strerror(-err));
+		status = EXIT_SOFTWARE;
+		goto fail;
+	}
+	t->start_ns = now_ns(CLOCK_MONOTONIC);
+	s->start_ns = now_ns(CLOCK_REALTIME);
+	return 0;
+fail:
+	ipctrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+	return status;
+}
+
+static int read_comm(pid_t tid, char comm[COMM_LEN])
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(comm, COMM_LEN, f))
+		comm[0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+	return 0;
+}
+
+static pid_t read_ppid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+int tracer_add_task(struct tracer *t, pid_t tid, bool is_process)
+{
+	struct task_state zero = {};
+	int pidfd, err = 0;
+
+	/* task storage is keyed by a pidfd from user space */
+	pidfd = syscall(SYS_pidfd_open, tid, 0);
+	if (pidfd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &zero, BPF_NOEXIST))
+		err = -errno;
+	close(pidfd);
+	if (err)
+		return err == -EEXIST ? 0 : err;
+	__sync_fetch_and_add(&t->skel->bss->live_tasks, 1);
+	if (is_process) {
+		struct process_info info = { .ppid = read_ppid(tid) };
+		__u32 key = tid;
+
+		read_comm(tid, info.comm);
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.processes), &key, &info, BPF_ANY);
+	}
+	return 0;
+}
+
+long tracer_live_tasks(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->live_tasks, __ATOMIC_RELAXED);
+}
+
+void tracer_mark_stopped(struct tracer *t)
+{
+	t->stop_ns = now_ns(CLOCK_MONOTONIC);
+}
+
+static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
+{
+	int fd = bpf_map__fd(t->skel->maps.syscall_stats);
+	struct syscall_stats *values = calloc(ncpus, sizeof(*values));
+	struct syscall_key key, *prev = NULL;
+
+	if (!values)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct syscall_row row = { .mechanism = key.mechanism };
+		const char *name = syscall_name(key.nr), *op = futex_op_name(key.op);
+
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, values))
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			stats_add(&row.stats, &values[cpu]);
+		if (name)
+			snprintf(row.syscall, sizeof(row.syscall), "%s", name);
+		else
+			snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
+		if (op)
+			snprintf(row.op, sizeof(row.op), "%s", op);
+		summary_add_syscall(s, &row);
+	}
+	free(values);
+	return 0;
+}
+
+static void max_into(__u64 *into, __u64 value)
+{
+	if (value > *into)
+		*into = value;
+}
+
+static int collect_mechanisms(struct tracer *t, struct summary *s, int ncpus)
+{
+	int fd = bpf_map__fd(t->skel->maps.mechanism_stats);
+	struct mechanism_stats *values = calloc(ncpus, sizeof(*values));
+
+	if (!values)
+		return -ENOMEM;
+	for (__u32 mech = 0; mech < MECH__COUNT; mech++) {
+		struct mechanism_stats *m = &s->mechanisms[mech];
+
+		if (bpf_map_lookup_elem(fd, &mech, values))
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			const struct mechanism_stats *v = &values[cpu];
+
+			m->wakeups += v->wakeups;
+			m->wakeup_latency_ns += v->wakeup_latency_ns;
+			max_into(&m->wakeup_latency_max_ns, v->wakeup_latency_max_ns);
+			m->blocked_count += v->blocked_count;
+			m->blocked_ns += v->blocked_ns;
+			max_into(&m->blocked_max_ns, v->blocked_max_ns);
+			m->contention_count += v->contention_count;
+			m->contention_ns += v->contention_ns;
+			max_into(&m->contention_max_ns, v->contention_max_ns);
+			m->page_faults += v->page_faults;
+			for (int i = 0; i < HIST_SLOTS; i++) {
+				m->wakeup_hist[i] += v->wakeup_hist[i];
+				m->blocked_hist[i] += v->blocked_hist[i];
+			}
+		}
+	}
+	free(values);
+	return 0;
+}
+
+static int collect_signals(struct tracer *t, struct summary *s, int ncpus)
+{
+	int fd = bpf_map__fd(t->skel->maps.signal_stats);
+	struct signal_stats *values = calloc(ncpus, sizeof(*values));
+
+	if (!values)
+		return -ENOMEM;
+	for (__u32 sig = 0; sig < SIGNALS_MAX; sig++) {
+		struct signal_stats *st = &s->signals[sig];
+
+		if (bpf_map_lookup_elem(fd, &sig, values))
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			st->generated += values[cpu].generated;
+			st->delivered += values[cpu].delivered;
+			st->ignored += values[cpu].ignored;
+			st->latency_ns += values[cpu].latency_ns;
+			max_into(&st->latency_max_ns, values[cpu].latency_max_ns);
+		}
+	}
+	free(values);
+	return 0;
+}
+
+static void collect_edges(struct tracer *t, struct summary *s)
+{
+	int fd = bpf_map__fd(t->skel->maps.wakeup_edges);
+	struct wakeup_edge key, *prev = NULL;
+	struct edge_stats value;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct edge_row row = {
+			.waker_pid = key.waker_pid,
+			.wakee_pid = key.wakee_pid,
+			.mechanism = key.mechanism,
+		};
+
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &value))
+			continue;
+		row.count = value.count;
+		memcpy(row.waker_comm, value.waker_comm, COMM_LEN);
+		memcpy(row.wakee_comm, value.wakee_comm, COMM_LEN);
+		row.waker_comm[COMM_LEN - 1] = row.wakee_comm[COMM_LEN - 1] = '\0';
+		summary_add_edge(s, &row);
+	}
+}
+
+static void describe_lock(const struct lock_wait_key *k, char *buf, size_t len)
+{
+	switch (k->kind) {
+	case LOCK_FUTEX:
+		if (k->object < (1ULL << 32)) /* private futex: keyed by process */
+			snprintf(buf, len, "pid %llu futex 0x%llx", (unsigned long long)k->object,
+				 (unsigned long long)k->offset);
+		else
+			snprintf(buf, len, "shared inode 0x%llx+0x%llx", (unsigned long long)k->object,
+				 (unsigned long long)k->offset);
+		break;
+	case LOCK_KERNEL:
+		snprintf(buf, len, "kernel lock 0x%llx", (unsigned long long)k->object);
+		break;
+	case LOCK_FLOCK:
+		snprintf(buf, len, "file inode 0x%llx", (unsigned long long)k->object);
+		break;
+	case LOCK_SEMOP:
+		snprintf(buf, len, "semid %llu", (unsigned long long)k->object);
+		break;
+	default:
+		snprintf(buf, len, "0x%llx", (unsigned long long)k->object);
+	}
+}
+
+/* The first frame outside lock and scheduler code: who took the lock. */
+static void describe_kernel_caller(struct tracer *t, struct ksyms *ksyms, int stack_id, char *buf,
+				   size_t len)
+{
+	__u64 ips[STACK_DEPTH] = {};
+	__u32 id = stack_id;
+
+	buf[0] = '\0';
+	if (stack_id < 0 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, ips))
+		return;
+	for (int i = 0; i < STACK_DEPTH && ips[i]; i++) {
+		if (ksym_is_lock_text(ksyms, ips[i]))
+			continue;
+		if (ksym_describe(ksyms, ips[i], buf, len))
+			return;
+	}
+}
+
+static void add_caller(struct lock_row *l, const char *caller)
+{
+	if (!caller[0] || l->ncallers == CALLERS_MAX)
+		return;
+	for (size_t i = 0; i < l->ncallers; i++)
+		if (!strcmp(l->callers[i], caller))
+			return;
+	snprintf(l->callers[l->ncallers++], CALLER_LEN, "%s", caller);
+}
+
+static void collect_locks(struct tracer *t, struct summary *s)
+{
+	int fd = bpf_map__fd(t->skel->maps.lock_waits);
+	struct lock_wait_key key, *prev = NULL, *keys = NULL;
+	struct lock_wait_stats *values = NULL;
+	struct ksyms *ksyms = NULL;
+	size_t n = 0, capacity = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (n == capacity) {
+			capacity = capacity ? 2 * capacity : 64;
+			keys = realloc(keys, capacity * sizeof(*keys));
+			values = realloc(values, capacity * sizeof(*values));
+			if (!keys || !values)
+				goto out;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &values[n]))
+			continue;
+		keys[n++] = key;
+	}
+	if (n)
+		ksyms = ksyms_load();
+	/* one lock row per (kind, mechanism, object, offset); rows are per waiter */
+	for (size_t i = 0; i < n; i++) {
+		struct lock_row row = { .mechanism = keys[i].mechanism, .kind = keys[i].kind };
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = keys[j].kind == keys[i].kind && keys[j].mechanism == keys[i].mechanism &&
+			       keys[j].object == keys[i].object && keys[j].offset == keys[i].offset;
+		if (seen)
+			continue;
+		describe_lock(&keys[i], row.key, sizeof(row.key));
+		for (size_t j = i; j < n; j++) {
+			char caller[CALLER_LEN];
+			bool same_waiter = false;
+
+			if (keys[j].kind != keys[i].kind || keys[j].mechanism != keys[i].mechanism ||
+			    keys[j].object != keys[i].object || keys[j].offset != keys[i].offset)
+				continue;
+			for (size_t k = i; k < j && !same_waiter; k++)
+				same_waiter = keys[k].waiter_pid == keys[j].waiter_pid &&
+					      keys[k].kind == keys[j].kind &&
+					      keys[k].object == keys[j].object &&
+					      keys[k].offset == keys[j].offset &&
+					      keys[k].mechanism == keys[j].mechanism;
+			if (!same_waiter)
+				row.waiters++;
+			row.count += values[j].count;
+			row.total_ns += values[j].total_ns;
+			max_into(&row.max_ns, values[j].max_ns);
+			if (keys[j].kind == LOCK_KERNEL) {
+				describe_kernel_caller(t, ksyms, keys[j].stack_id, caller, sizeof(caller));
+				add_caller(&row, caller);
+			}
+		}
+		summary_add_lock(s, &row);
+	}
+out:
+	ksyms_free(ksyms);
+	free(keys);
+	free(values);
+}
+
+static void collect_processes(struct tracer *t, struct summary *s)
+{
+	int fd = bpf_map__fd(t->skel->maps.processes);
+	__u32 key, *prev = NULL;
+	struct process_info info;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct process_row row = { .pid = key };
+
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &info))
+			continue;
+		row.ppid = info.ppid;
+		memcpy(row.comm, info.comm, COMM_LEN);
+		row.comm[COMM_LEN - 1] = '\0';
+		summary_add_process(s, &row);
+	}
+}
+
+int tracer_collect(struct tracer *t, struct summary *s)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int err;
+
+	if (ncpus < 0)
+		return ncpus;
+	if (!t->stop_ns)
+		tracer_mark_stopped(t);
+	s->duration_ns = t->stop_ns - t->start_ns;
+	err = collect_syscalls(t, s, ncpus);
+	if (!err)
+		err = collect_mechanisms(t, s, ncpus);
+	if (!err)
+		err = collect_signals(t, s, ncpus);
+	if (err)
+		return err;
+	collect_edges(t, s);
+	collect_locks(t, s);
+	collect_processes(t, s);
+	s->drops = t->skel->bss->drops;
+	summary_finish(s);
+	return 0;
+}
+
+void tracer_destroy(struct tracer *t)
+{
+	ipctrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The one BPF lifecycle: open, configure, load, attach, collect, destroy. */
+#ifndef IPCTRACE_TRACER_H
+#define IPCTRACE_TRACER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "summary.h"
+
+/* Documented exit statuses of ipctrace's own failures (sysexits.h). */
+#define EXIT_USAGE 64       /* bad command line */
+#define EXIT_DATAERR 65     /* a file to read is not a valid summary */
+#define EXIT_NOINPUT 66     /* a file to read does not exist */
+#define EXIT_UNAVAILABLE 69 /* the kernel lacks what ipctrace needs (BTF, BPF) */
+#define EXIT_SOFTWARE 70    /* BPF load or attach failed */
+#define EXIT_CANTCREAT 73   /* an output file cannot be written */
+#define EXIT_NOPERM 77      /* not root and lacking CAP_BPF/CAP_PERFMON */
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+struct tracer_options {
+	const char *btf_path;          /* kernel BTF, default /sys/kernel/btf/vmlinux */
+	bool stacks;                   /* user stacks of futex waiters */
+	const char **pretend_missing;  /* tracepoints to treat as absent (testing) */
+	size_t npretend_missing;
+	bool verbose;                  /* libbpf's own messages */
+};
+
+struct ipctrace_bpf;
+
+struct tracer {
+	struct ipctrace_bpf *skel;
+	__u64 start_ns;
+	__u64 stop_ns;
+};
+
+/* 0, or an exit status after printing one line on stderr.  Features the
+ * kernel lacks are recorded in s->unavailable. */
+int tracer_start(struct tracer *t, const struct tracer_options *o, struct summary *s);
+/* trace this task (and what it forks from now on); -errno */
+int tracer_add_task(struct tracer *t, pid_t tid, bool is_process);
+long tracer_live_tasks(const struct tracer *t);
+void tracer_mark_stopped(struct tracer *t);
+/* kernel maps -> summary */
+int tracer_collect(struct tracer *t, struct summary *s);
+void tracer_destroy(struct tracer *t);
+
+#endif
