@@ -394,7 +394,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	struct syscall_rule rule;
 	int mech;
 
-	if (!st)
+	if (!st || st->flags & TASK_AWAIT_EXEC)
 		return 0;
 	if (st->restart_ret) {
 		/* the kernel re-enters an interrupted call: it is still one call */
@@ -537,11 +537,13 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *task)
 {
+	struct task_state *st = traced(task);
 	struct process_info *info;
 	__u32 tgid = task->tgid;
 
-	if (!traced(task))
+	if (!st)
 		return 0;
+	st->flags &= ~TASK_AWAIT_EXEC;
 	info = bpf_map_lookup_elem(&processes, &tgid);
 	if (info)
 		bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->comm);
@@ -586,7 +588,7 @@ int BPF_PROG(sched_waking, struct task_struct *wakee)
 	struct mechanism_stats *m;
 	struct edge_stats *e;
 
-	if (!wakee_st)
+	if (!wakee_st || wakee_st->flags & TASK_AWAIT_EXEC)
 		return 0;
 	waker = bpf_get_current_task_btf();
 	waker_st = traced(waker);

@@ -182,8 +182,12 @@ struct task_state {
 	__u16 mechanism;
 	__u16 woken_mechanism;
 	__u8 kind;
-	__u8 pad[3];
+	__u8 flags; /* TASK_* */
+	__u8 pad[2];
 };
+
+/* Held by ipctrace before exec: counting starts at its exec. */
+#define TASK_AWAIT_EXEC 0x1
 
 /* Every process of the traced tree, kept after it exits for the report. */
 struct process_info {

@@ -308,7 +308,7 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	if (status)
 		goto out;
 	/* the child is held before exec: trace it, then let it go */
-	if (tracer_add_task(&tracer, target.pid, true)) {
+	if (tracer_add_task(&tracer, target.pid, true, true)) {
 		fprintf(stderr, "ipctrace: cannot trace pid %d: %s\n", target.pid, strerror(errno));
 		target_kill(&target);
 		status = EXIT_SOFTWARE;

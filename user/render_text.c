@@ -157,23 +157,22 @@ static void print_signals(FILE *out, const struct summary *s)
 
 static void print_footer(FILE *out, const struct summary *s)
 {
-	const struct drop_counters *d = &s->drops;
-	__u64 lost = d->traced_tasks_full + d->syscall_stats_full + d->edges_full +
-		     d->lock_waits_full + d->stacks_lost + d->events_lost + s->lost_events;
+	__u64 lost = s->lost_events;
 
 	for (size_t i = 0; i < s->nunavailable; i++)
 		fprintf(out, "unavailable: %s: %s\n", s->unavailable[i].feature,
 			s->unavailable[i].reason);
+	for (size_t i = 0; i < drop_field_count; i++)
+		lost += drop_value(&s->drops, &drop_fields[i]);
 	if (!lost) {
 		fprintf(out, "lost: none\n");
 		return;
 	}
-	fprintf(out, "lost: %llu (tasks untraced: %llu, syscall rows: %llu, wake-up edges: %llu, "
-		"lock waits: %llu, stacks: %llu, events: %llu)\n", (unsigned long long)lost,
-		(unsigned long long)d->traced_tasks_full, (unsigned long long)d->syscall_stats_full,
-		(unsigned long long)d->edges_full, (unsigned long long)d->lock_waits_full,
-		(unsigned long long)d->stacks_lost,
-		(unsigned long long)(d->events_lost + s->lost_events));
+	fprintf(out, "lost: %llu (", (unsigned long long)lost);
+	for (size_t i = 0; i < drop_field_count; i++)
+		fprintf(out, "%s%s: %llu", i ? ", " : "", drop_fields[i].label,
+			(unsigned long long)drop_value(&s->drops, &drop_fields[i]));
+	fprintf(out, "; timeline events: %llu)\n", (unsigned long long)s->lost_events);
 }
 
 int render_text(FILE *out, const struct summary *s, bool hist)

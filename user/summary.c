@@ -1,9 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The in-memory summary: storage, ordering, and the only derived numbers. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "names.h"
 #include "summary.h"
+
+const struct drop_field drop_fields[] = {
+	{ "traced_tasks_full", "tasks not followed", offsetof(struct drop_counters, traced_tasks_full) },
+	{ "processes_full", "processes unnamed", offsetof(struct drop_counters, processes_full) },
+	{ "syscall_stats_full", "syscall rows", offsetof(struct drop_counters, syscall_stats_full) },
+	{ "edges_full", "wake-up edges", offsetof(struct drop_counters, edges_full) },
+	{ "lock_waits_full", "lock waits", offsetof(struct drop_counters, lock_waits_full) },
+	{ "stacks_lost", "stacks", offsetof(struct drop_counters, stacks_lost) },
+	{ "events_lost", "events", offsetof(struct drop_counters, events_lost) },
+};
+const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
+
+__u64 drop_value(const struct drop_counters *d, const struct drop_field *f)
+{
+	return *(const __u64 *)((const char *)d + f->offset);
+}
 
 void summary_init(struct summary *s)
 {

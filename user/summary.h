@@ -87,6 +87,16 @@ struct summary {
 	struct drop_counters drops;
 };
 
+/* The drop counters by name, for every output and the reader. */
+struct drop_field {
+	const char *name;   /* JSON key */
+	const char *label;  /* text report */
+	size_t offset;      /* in struct drop_counters */
+};
+extern const struct drop_field drop_fields[];
+extern const size_t drop_field_count;
+__u64 drop_value(const struct drop_counters *d, const struct drop_field *f);
+
 void summary_init(struct summary *s);
 void summary_free(struct summary *s);
 int summary_add_syscall(struct summary *s, const struct syscall_row *row);

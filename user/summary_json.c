@@ -98,7 +98,7 @@ static json_t *summary_json(const struct summary *s)
 {
 	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
 	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
-	json_t *locks = json_array(), *unavailable = json_array();
+	json_t *locks = json_array(), *unavailable = json_array(), *drops = json_object();
 
 	for (size_t i = 0; i < s->ncommand; i++)
 		json_array_append_new(command, json_string(s->command[i]));
@@ -151,13 +151,16 @@ static json_t *summary_json(const struct summary *s)
 			"total_ns", (json_int_t)l->total_ns, "max_ns", (json_int_t)l->max_ns,
 			"callers", callers));
 	}
+	for (size_t i = 0; i < drop_field_count; i++)
+		json_object_set_new(drops, drop_fields[i].name,
+				    json_integer(drop_value(&s->drops, &drop_fields[i])));
 	for (size_t i = 0; i < s->nunavailable; i++)
 		json_array_append_new(unavailable, json_pack("{ss ss}",
 			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
 
 	root = json_pack("{ss s{ss ss} s{ss ss si}"
 			 " s{ss so so so so sI}"
-			 " sI sI sI s{sI sI sI sI sI sI}"
+			 " sI sI sI so"
 			 " so so so so so}",
 		"schema", SUMMARY_SCHEMA,
 		"tool", "name", "ipctrace", "version", s->tool_version,
@@ -169,13 +172,7 @@ static json_t *summary_json(const struct summary *s)
 		"start_time_ns", (json_int_t)s->start_ns,
 		"duration_ns", (json_int_t)s->duration_ns,
 		"lost_events", (json_int_t)s->lost_events,
-		"drops",
-		"traced_tasks_full", (json_int_t)s->drops.traced_tasks_full,
-		"syscall_stats_full", (json_int_t)s->drops.syscall_stats_full,
-		"edges_full", (json_int_t)s->drops.edges_full,
-		"lock_waits_full", (json_int_t)s->drops.lock_waits_full,
-		"stacks_lost", (json_int_t)s->drops.stacks_lost,
-		"events_lost", (json_int_t)s->drops.events_lost,
+		"drops", drops,
 		"unavailable", unavailable,
 		"mechanisms", mechanisms,
 		"signals", signals,
@@ -386,12 +383,9 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	s->duration_ns = get_u64(r, root, "duration_ns", "summary");
 	s->lost_events = get_u64(r, root, "lost_events", "summary");
 	drops = json_object_get(root, "drops");
-	s->drops.traced_tasks_full = get_u64(r, drops, "traced_tasks_full", "drops");
-	s->drops.syscall_stats_full = get_u64(r, drops, "syscall_stats_full", "drops");
-	s->drops.edges_full = get_u64(r, drops, "edges_full", "drops");
-	s->drops.lock_waits_full = get_u64(r, drops, "lock_waits_full", "drops");
-	s->drops.stacks_lost = get_u64(r, drops, "stacks_lost", "drops");
-	s->drops.events_lost = get_u64(r, drops, "events_lost", "drops");
+	for (i = 0; i < drop_field_count; i++)
+		*(__u64 *)((char *)&s->drops + drop_fields[i].offset) =
+			get_u64(r, drops, drop_fields[i].name, "drops");
 
 	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
 		char feature[NAME_LEN] = "", reason[160] = "";

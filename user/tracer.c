@@ -46,7 +46,7 @@ static const struct program_feature program_features[] = {
 	{ "sys_exit", "syscalls", true },
 	{ "sched_process_fork", "follow_forks", true },
 	{ "sched_process_exit", "follow_forks", true },
-	{ "sched_process_exec", "process_names", false },
+	{ "sched_process_exec", "follow_execs", true },
 	{ "sched_waking", "wakeups", false },
 	{ "sched_switch", "blocked_time", false },
 	{ "signal_generate", "signals", false },
@@ -247,9 +247,9 @@ static pid_t read_ppid(pid_t pid)
 	return ppid;
 }
 
-int tracer_add_task(struct tracer *t, pid_t tid, bool is_process)
+int tracer_add_task(struct tracer *t, pid_t tid, bool is_process, bool await_exec)
 {
-	struct task_state zero = {};
+	struct task_state zero = { .flags = await_exec ? TASK_AWAIT_EXEC : 0 };
 	int pidfd, err = 0;
 
 	/* task storage is keyed by a pidfd from user space */

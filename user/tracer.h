@@ -37,8 +37,9 @@ struct tracer {
 /* 0, or an exit status after printing one line on stderr.  Features the
  * kernel lacks are recorded in s->unavailable. */
 int tracer_start(struct tracer *t, const struct tracer_options *o, struct summary *s);
-/* trace this task (and what it forks from now on); -errno */
-int tracer_add_task(struct tracer *t, pid_t tid, bool is_process);
+/* trace this task (and what it forks from now on), counting from its next
+ * exec if await_exec; -errno */
+int tracer_add_task(struct tracer *t, pid_t tid, bool is_process, bool await_exec);
 long tracer_live_tasks(const struct tracer *t);
 void tracer_mark_stopped(struct tracer *t);
 /* kernel maps -> summary */

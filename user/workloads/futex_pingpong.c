@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * futex-pingpong: the primitive under every lock above, bare.  Two
+ * threads of one process pass a token (`turn`: whose move it is) back and
+ * forth; each handoff stores the new turn and makes exactly one
+ * FUTEX_WAKE, and a thread whose turn has not come sleeps in FUTEX_WAIT.
+ *
+ * Exact profile (R = --rounds, the number of handoffs), besides the
+ * prologue of common.h:
+ *   futex FUTEX_WAKE_PRIVATE  R exactly
+ *   futex FUTEX_WAIT_PRIVATE  varies, from 0 to a little over R: a thread
+ *                             whose token is already back does not wait,
+ *                             and a late FUTEX_WAKE can end a wait early
+ *   pthread_create and join (static glibc): rt_sigaction 1 (SIGRT_1, on the
+ *     first thread) + rt_sigprocmask 3 + mmap 1 + mprotect 1 + clone3 1 in
+ *     the process; rseq, set_robust_list, rt_sigprocmask 2, madvise, exit
+ *     in the thread; join: futex FUTEX_WAIT_BITSET (shared) 0 or 1
+ *   write 1 to stdout
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+
+#include "common.h"
+
+static long rounds = 10000;
+
+static const struct option_spec options[] = {
+	INT_OPTION("rounds", &rounds, 1, 1000000000, "handoffs of the token, each one FUTEX_WAKE"),
+	{ 0 },
+};
+
+static int turn; /* 0: the main thread's move, 1: the partner's */
+
+/* Player `me` makes handoffs me, me + 2, me + 4, ... */
+static void play(int me)
+{
+	for (long handoff = me; handoff < rounds; handoff += 2) {
+		while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != me)
+			futex_wait(&turn, 1 - me);
+		__atomic_store_n(&turn, 1 - me, __ATOMIC_RELEASE);
+		futex_wake(&turn, 1);
+	}
+}
+
+static void *partner(void *unused)
+{
+	(void)unused;
+	play(1);
+	return NULL;
+}
+
+int futex_pingpong_main(int argc, char **argv)
+{
+	pthread_t thread;
+
+	parse_options(argc, argv, options);
+
+	int err = pthread_create(&thread, NULL, partner, NULL);
+	if (err)
+		die("pthread_create: error %d", err);
+	play(0);
+	pthread_join(thread, NULL);
+
+	if (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != rounds % 2) {
+		warn("the token ended on the wrong side");
+		return 1;
+	}
+	printf("%ld rounds done\n", rounds);
+	return 0;
+}
