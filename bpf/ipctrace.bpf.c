@@ -120,9 +120,39 @@ struct {
 #define FUTEX_WAIT_REQUEUE_PI 11
 #define FUTEX_LOCK_PI2 13
 
+/*
+ * Threads to adopt on their next syscall, tid -> TASK_* flags: for kernels
+ * before 6.9, where user space cannot name a non-leader thread by pidfd.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} pending_tids SEC(".maps");
+__s64 pending_count = 0;
+
 static __always_inline struct task_state *traced(struct task_struct *task)
 {
 	return bpf_task_storage_get(&tasks, task, 0, 0);
+}
+
+static __noinline struct task_state *adopt_pending(struct task_struct *task)
+{
+	__u32 tid = task->pid;
+	struct task_state *st;
+	__u8 *flags = bpf_map_lookup_elem(&pending_tids, &tid);
+
+	if (!flags)
+		return NULL;
+	st = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st) {
+		st->flags = *flags;
+		__sync_fetch_and_add(&live_tasks, 1);
+	}
+	if (!bpf_map_delete_elem(&pending_tids, &tid))
+		__sync_fetch_and_add(&pending_count, -1);
+	return st;
 }
 
 /* slot = number of significant bits: v in [2^(slot-1), 2^slot) */
@@ -394,6 +424,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	struct syscall_rule rule;
 	int mech;
 
+	if (!st && pending_count > 0)
+		st = adopt_pending(task);
 	if (!st || st->flags & TASK_AWAIT_EXEC)
 		return 0;
 	if (st->restart_ret) {
@@ -516,14 +548,19 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!traced(parent))
+	struct task_state *parent_st = traced(parent), *child_st;
+	bool new_process = child->pid == child->tgid;
+
+	if (!parent_st || (new_process && parent_st->flags & TASK_NO_FOLLOW))
 		return 0;
-	if (!bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE)) {
+	child_st = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!child_st) {
 		__sync_fetch_and_add(&drops.traced_tasks_full, 1);
 		return 0;
 	}
+	child_st->flags = parent_st->flags & TASK_NO_FOLLOW;
 	__sync_fetch_and_add(&live_tasks, 1);
-	if (child->pid == child->tgid) {
+	if (new_process) {
 		struct process_info info = { .ppid = parent->tgid };
 		__u32 pid = child->pid;
 

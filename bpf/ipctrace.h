@@ -188,6 +188,8 @@ struct task_state {
 
 /* Held by ipctrace before exec: counting starts at its exec. */
 #define TASK_AWAIT_EXEC 0x1
+/* attach --no-follow: processes it forks are not traced (threads are) */
+#define TASK_NO_FOLLOW 0x2
 
 /* Every process of the traced tree, kept after it exits for the report. */
 struct process_info {

@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include "names.h"
 #include "output.h"
+#include "procfs.h"
 #include "rundir.h"
 #include "summary.h"
 #include "target.h"
@@ -36,6 +38,7 @@
 static const char usage_text[] =
 	"Usage: ipctrace run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS]\n"
 	"       ipctrace run [OPTIONS] -- COMMAND [ARGS...]\n"
+	"       ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME\n"
 	"       ipctrace report [--format text|json|csv] [--hist] FILE.json\n"
 	"       ipctrace list\n"
 	"\n"
@@ -55,6 +58,13 @@ static const char usage_text[] =
 	"      --btf FILE         kernel BTF (default /sys/kernel/btf/vmlinux)\n"
 	"      --pretend-missing TP  treat tracepoint TP as absent (testing)\n"
 	"  -v, --verbose          libbpf's messages\n"
+	"\n"
+	"Attach options (and -o, -f, --hist, --stacks, -q, --btf, -v as above):\n"
+	"  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
+	"      --comm NAME        trace every process with this command name\n"
+	"      --no-follow        not the processes they fork from now on\n"
+	"  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
+	"  -i, --interval SECS    print an interim report every SECS\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n"
 	"\n"
@@ -64,6 +74,8 @@ static const char usage_text[] =
 	"  sudo ipctrace run -o out.json mq-pi        # text on stdout, JSON in out.json\n"
 	"  sudo ipctrace run --hist -- python3 app.py # any command, with histograms\n"
 	"  sudo ipctrace run -u $SUDO_USER -- ./app   # run the command as yourself\n"
+	"  sudo ipctrace attach -p 1234 -d 10         # a running process, 10 seconds\n"
+	"  sudo ipctrace attach --comm nginx -i 1     # every nginx, a report a second\n"
 	"  ipctrace report out.json --format csv      # re-render a saved run\n"
 	"  ipctrace list                              # the bundled workloads\n"
 	"\n"
@@ -71,7 +83,8 @@ static const char usage_text[] =
 	"signal N); ipctrace's own failures: 64 usage, 65 bad input file, 66 missing\n"
 	"input file, 69 kernel lacks BTF/BPF, 70 BPF load failed, 73 cannot write\n"
 	"output, 77 not privileged, 126 cannot execute, 127 command not found;\n"
-	"130/143 when ipctrace itself was interrupted by SIGINT/SIGTERM.\n";
+	"130/143 when ipctrace itself was interrupted by SIGINT/SIGTERM. attach exits\n"
+	"0, also when stopped by SIGINT/SIGTERM, and 66 if no process could be traced.\n";
 
 struct run_options {
 	const char *output;
@@ -308,8 +321,9 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	if (status)
 		goto out;
 	/* the child is held before exec: trace it, then let it go */
-	if (tracer_add_task(&tracer, target.pid, true, true)) {
-		fprintf(stderr, "ipctrace: cannot trace pid %d: %s\n", target.pid, strerror(errno));
+	status = tracer_add_process(&tracer, target.pid, TASK_AWAIT_EXEC);
+	if (status) {
+		fprintf(stderr, "ipctrace: cannot trace pid %d: %s\n", target.pid, strerror(-status));
 		target_kill(&target);
 		status = EXIT_SOFTWARE;
 		goto out;
@@ -323,7 +337,7 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 		goto out;
 	}
 	summary.exit_status = exit_status;
-	if (tracer_collect(&tracer, &summary)) {
+	if (tracer_collect(&tracer, &summary, tracer.stop_ns)) {
 		fprintf(stderr, "ipctrace: reading the kernel maps failed\n");
 		status = EXIT_SOFTWARE;
 		goto out;
@@ -386,6 +400,281 @@ static int cmd_run(int argc, char **argv)
 	}
 	status = run_traced(&o, w->name, child_argv, nchild);
 	free(child_argv);
+	return status;
+}
+
+#define ATTACH_MAX 1024
+
+struct attach_options {
+	struct run_options common;
+	pid_t pids[ATTACH_MAX];
+	size_t npids;
+	const char *comm;
+	bool no_follow;
+	double duration_s;
+	double interval_s;
+};
+
+static int parse_seconds(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 31536000)
+		return usage_error("expected a number of seconds in (0, 31536000], got '%s'", arg);
+	*out = v;
+	return 0;
+}
+
+static int parse_pid_list(struct attach_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	if (!copy)
+		return EXIT_SOFTWARE;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = strtol(tok, &end, 10);
+		if (errno || *end || pid <= 0 || pid > 4194304) {
+			free(copy);
+			return usage_error("-p: expected process ids, got '%s'", arg);
+		}
+		if (o->npids == ATTACH_MAX) {
+			free(copy);
+			return usage_error("-p: too many processes (at most 1024)%s", "");
+		}
+		o->pids[o->npids++] = pid;
+	}
+	free(copy);
+	return 0;
+}
+
+enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW };
+
+static int parse_attach_options(struct attach_options *o, int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "stacks", no_argument, NULL, OPT_STACKS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int opt, status;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "p:d:i:o:f:qvh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			status = parse_pid_list(o, optarg);
+			break;
+		case OPT_COMM:
+			o->comm = optarg;
+			status = 0;
+			break;
+		case OPT_FOLLOW:
+		case OPT_NO_FOLLOW:
+			o->no_follow = opt == OPT_NO_FOLLOW;
+			status = 0;
+			break;
+		case 'd':
+			status = parse_seconds(optarg, &o->duration_s);
+			break;
+		case 'i':
+			status = parse_seconds(optarg, &o->interval_s);
+			break;
+		case '?':
+			return EXIT_USAGE;
+		default:
+			status = handle_run_option(&o->common, opt, optarg);
+		}
+		if (status)
+			return status;
+	}
+	if (optind != argc)
+		return usage_error("attach: unexpected argument '%s'", argv[optind]);
+	if (!o->npids && !o->comm)
+		return usage_error("attach: give -p PID or --comm NAME%s", "");
+	return 0;
+}
+
+static void print_interval(const struct run_options *o, const struct summary *run,
+			   const struct summary *now, const struct summary *before, __u64 start_ns)
+{
+	struct summary delta = *now;
+
+	memcpy(delta.mode, run->mode, sizeof(delta.mode));
+	delta.command = run->command;
+	delta.ncommand = run->ncommand;
+
+	/* a shallow copy whose row arrays are rewritten in place: copy them */
+	delta.syscalls = malloc(sizeof(*delta.syscalls) * (now->nsyscalls ? now->nsyscalls : 1));
+	if (!delta.syscalls)
+		return;
+	memcpy(delta.syscalls, now->syscalls, sizeof(*delta.syscalls) * now->nsyscalls);
+	summary_subtract(&delta, before);
+	delta.duration_ns = now->duration_ns - start_ns;
+	printf("\n--- interval %.3f s .. %.3f s ---", start_ns / 1e9, now->duration_ns / 1e9);
+	render_text(stdout, &delta, o->hist);
+	fflush(stdout);
+	free(delta.syscalls);
+}
+
+/* Add the requested processes; each failure is one line, the rest go on. */
+static size_t attach_targets(struct tracer *tracer, struct attach_options *o, struct summary *s)
+{
+	__u8 flags = o->no_follow ? TASK_NO_FOLLOW : 0;
+	size_t traced = 0;
+
+	if (o->comm) {
+		size_t n = procfs_find_comm(o->comm, o->pids + o->npids, ATTACH_MAX - o->npids);
+
+		if (!n)
+			fprintf(stderr, "ipctrace: --comm %s: no such process\n", o->comm);
+		o->npids += n;
+	}
+	/* following a process means its whole tree: the children it already has too */
+	if (!o->no_follow)
+		o->npids += procfs_descendants(o->pids, o->npids, o->pids + o->npids,
+					       ATTACH_MAX - o->npids);
+	for (size_t i = 0; i < o->npids; i++) {
+		pid_t pid = o->pids[i];
+		char comm[COMM_LEN] = "?";
+		int err;
+
+		if (procfs_comm(pid, comm, sizeof(comm))) {
+			fprintf(stderr, "ipctrace: pid %d: no such process\n", pid);
+			continue;
+		}
+		if (procfs_is_kernel_thread(pid)) {
+			fprintf(stderr, "ipctrace: pid %d (%s) is a kernel thread: not traced\n", pid, comm);
+			continue;
+		}
+		if (pid == getpid()) {
+			fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
+			continue;
+		}
+		err = tracer_add_process(tracer, pid, flags);
+		if (err) {
+			fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,
+				err == -ESRCH ? "exited before it could be traced" : strerror(-err));
+			continue;
+		}
+		if (!traced) {
+			char path[64], cmdline[4096];
+			char *argv[64];
+			size_t argc = 0, len = 0;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+			f = fopen(path, "re");
+			if (f) {
+				len = fread(cmdline, 1, sizeof(cmdline) - 1, f);
+				fclose(f);
+			}
+			cmdline[len] = '\0';
+			for (size_t off = 0; off < len && argc < 64; off += strlen(cmdline + off) + 1)
+				argv[argc++] = cmdline + off;
+			summary_set_command(s, NULL, argv, argc);
+		}
+		traced++;
+	}
+	return traced;
+}
+
+static void sleep_ns(__u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	nanosleep(&ts, NULL);
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	struct attach_options o = { .common.format = FORMAT_TEXT };
+	struct summary summary, previous;
+	struct tracer tracer = {};
+	__u64 duration_ns, interval_ns, next_interval, interval_start = 0;
+	int status;
+
+	status = parse_attach_options(&o, argc, argv);
+	if (status)
+		return status < 0 ? 0 : status;
+	summary_init(&summary);
+	summary_init(&previous);
+	fill_host(&summary);
+	snprintf(summary.mode, sizeof(summary.mode), "attach");
+	o.common.tracer.pretend_missing = o.common.pretend_missing;
+	status = tracer_start(&tracer, &o.common.tracer, &summary);
+	if (status)
+		goto out;
+	if (!attach_targets(&tracer, &o, &summary)) {
+		fprintf(stderr, "ipctrace: no process to attach to\n");
+		status = EXIT_NOINPUT;
+		goto out;
+	}
+	if (!summary.command)
+		summary_set_command(&summary, NULL, NULL, 0);
+	install_stop_handlers();
+	duration_ns = o.duration_s * 1e9;
+	interval_ns = o.interval_s * 1e9;
+	next_interval = interval_ns;
+	/* until Ctrl-C, the duration, or every traced task has exited */
+	while (!stop_signal && tracer_live_tasks(&tracer) > 0) {
+		__u64 elapsed = tracer_elapsed_ns(&tracer);
+
+		if (duration_ns && elapsed >= duration_ns)
+			break;
+		if (interval_ns && elapsed >= next_interval) {
+			struct summary current;
+
+			summary_init(&current);
+			if (!tracer_collect(&tracer, &current, 0)) {
+				print_interval(&o.common, &summary, &current, &previous, interval_start);
+				summary_add_interval(&summary, interval_start, current.duration_ns);
+				interval_start = current.duration_ns;
+				summary_free(&previous);
+				previous = current;
+			} else {
+				summary_free(&current);
+			}
+			next_interval += interval_ns;
+		}
+		sleep_ns(20000000);
+	}
+	tracer_mark_stopped(&tracer);
+	if (tracer_collect(&tracer, &summary, tracer.stop_ns)) {
+		fprintf(stderr, "ipctrace: reading the kernel maps failed\n");
+		status = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (interval_ns && summary.duration_ns > interval_start) {
+		print_interval(&o.common, &summary, &summary, &previous, interval_start);
+		summary_add_interval(&summary, interval_start, summary.duration_ns);
+	}
+	if (interval_ns)
+		printf("\n--- total ---");
+	status = emit(&o.common, &summary);
+out:
+	tracer_destroy(&tracer);
+	summary_free(&summary);
+	summary_free(&previous);
 	return status;
 }
 
@@ -465,6 +754,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "attach"))
+		return cmd_attach(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list();
 	if (!strcmp(argv[1], "report"))

@@ -39,6 +39,7 @@ void summary_free(struct summary *s)
 	free(s->locks);
 	free(s->processes);
 	free(s->unavailable);
+	free(s->intervals);
 	summary_init(s);
 }
 
@@ -110,6 +111,73 @@ int summary_add_unavailable(struct summary *s, const char *feature, const char *
 	snprintf(row.feature, sizeof(row.feature), "%s", feature);
 	snprintf(row.reason, sizeof(row.reason), "%s", reason);
 	return append((void **)&s->unavailable, &s->nunavailable, sizeof(row), &row);
+}
+
+int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns)
+{
+	struct interval_row row = { .start_ns = start_ns, .end_ns = end_ns };
+
+	return append((void **)&s->intervals, &s->nintervals, sizeof(row), &row);
+}
+
+static void subtract_stats(struct syscall_stats *later, const struct syscall_stats *earlier)
+{
+	later->count -= earlier->count;
+	later->errors -= earlier->errors;
+	later->bytes -= earlier->bytes;
+	later->total_ns -= earlier->total_ns;
+	later->blocked_count -= earlier->blocked_count;
+	later->blocked_ns -= earlier->blocked_ns;
+	later->contention_count -= earlier->contention_count;
+	later->contention_ns -= earlier->contention_ns;
+	for (int i = 0; i < HIST_SLOTS; i++)
+		later->hist[i] -= earlier->hist[i];
+}
+
+void summary_subtract(struct summary *later, const struct summary *earlier)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < later->nsyscalls; i++) {
+		struct syscall_row *row = &later->syscalls[i];
+		const struct syscall_row *old = NULL;
+
+		for (size_t j = 0; j < earlier->nsyscalls && !old; j++)
+			if (earlier->syscalls[j].mechanism == row->mechanism &&
+			    !strcmp(earlier->syscalls[j].syscall, row->syscall) &&
+			    !strcmp(earlier->syscalls[j].op, row->op))
+				old = &earlier->syscalls[j];
+		if (old)
+			subtract_stats(&row->stats, &old->stats);
+		if (row->stats.count)
+			later->syscalls[kept++] = *row;
+	}
+	later->nsyscalls = kept;
+	for (int m = 0; m < MECH__COUNT; m++) {
+		struct mechanism_stats *l = &later->mechanisms[m];
+		const struct mechanism_stats *e = &earlier->mechanisms[m];
+
+		l->wakeups -= e->wakeups;
+		l->wakeup_latency_ns -= e->wakeup_latency_ns;
+		l->blocked_count -= e->blocked_count;
+		l->blocked_ns -= e->blocked_ns;
+		l->contention_count -= e->contention_count;
+		l->contention_ns -= e->contention_ns;
+		l->page_faults -= e->page_faults;
+		for (int i = 0; i < HIST_SLOTS; i++) {
+			l->wakeup_hist[i] -= e->wakeup_hist[i];
+			l->blocked_hist[i] -= e->blocked_hist[i];
+		}
+	}
+	for (int sig = 0; sig < SIGNALS_MAX; sig++) {
+		later->signals[sig].generated -= earlier->signals[sig].generated;
+		later->signals[sig].delivered -= earlier->signals[sig].delivered;
+		later->signals[sig].ignored -= earlier->signals[sig].ignored;
+		later->signals[sig].latency_ns -= earlier->signals[sig].latency_ns;
+	}
+	/* edges and locks of an interval are not worth their bulk: whole run */
+	later->nedges = 0;
+	later->nlocks = 0;
 }
 
 int summary_set_command(struct summary *s, const char *workload, char *const argv[], size_t argc)

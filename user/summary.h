@@ -57,6 +57,11 @@ struct unavailable_row {
 	char reason[160];
 };
 
+struct interval_row {
+	__u64 start_ns; /* from the start of tracing */
+	__u64 end_ns;
+};
+
 struct summary {
 	char tool_version[NAME_LEN];
 	char kernel[128];
@@ -85,6 +90,8 @@ struct summary {
 	struct unavailable_row *unavailable;
 	size_t nunavailable;
 	struct drop_counters drops;
+	struct interval_row *intervals; /* attach -i: the interim reports' spans */
+	size_t nintervals;
 };
 
 /* The drop counters by name, for every output and the reader. */
@@ -105,6 +112,10 @@ int summary_add_lock(struct summary *s, const struct lock_row *row);
 int summary_add_process(struct summary *s, const struct process_row *row);
 int summary_add_unavailable(struct summary *s, const char *feature, const char *reason);
 int summary_set_command(struct summary *s, const char *workload, char *const argv[], size_t argc);
+int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns);
+/* What happened between two collections of the same run: counts, bytes and
+ * times of later minus earlier (maxima stay those of the whole run). */
+void summary_subtract(struct summary *later, const struct summary *earlier);
 /* sort rows into their documented order */
 void summary_finish(struct summary *s);
 

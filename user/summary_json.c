@@ -99,6 +99,7 @@ static json_t *summary_json(const struct summary *s)
 	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
 	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
 	json_t *locks = json_array(), *unavailable = json_array(), *drops = json_object();
+	json_t *intervals = json_array();
 
 	for (size_t i = 0; i < s->ncommand; i++)
 		json_array_append_new(command, json_string(s->command[i]));
@@ -151,6 +152,10 @@ static json_t *summary_json(const struct summary *s)
 			"total_ns", (json_int_t)l->total_ns, "max_ns", (json_int_t)l->max_ns,
 			"callers", callers));
 	}
+	for (size_t i = 0; i < s->nintervals; i++)
+		json_array_append_new(intervals, json_pack("{sI sI}",
+			"start_ns", (json_int_t)s->intervals[i].start_ns,
+			"end_ns", (json_int_t)s->intervals[i].end_ns));
 	for (size_t i = 0; i < drop_field_count; i++)
 		json_object_set_new(drops, drop_fields[i].name,
 				    json_integer(drop_value(&s->drops, &drop_fields[i])));
@@ -159,7 +164,7 @@ static json_t *summary_json(const struct summary *s)
 			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
 
 	root = json_pack("{ss s{ss ss} s{ss ss si}"
-			 " s{ss so so so so sI}"
+			 " s{ss so so so so sI so}"
 			 " sI sI sI so"
 			 " so so so so so}",
 		"schema", SUMMARY_SCHEMA,
@@ -168,7 +173,7 @@ static json_t *summary_json(const struct summary *s)
 		"target", "mode", s->mode,
 		"workload", s->workload ? json_string(s->workload) : json_null(),
 		"command", command, "pids", pids, "processes", processes,
-		"exit_status", (json_int_t)s->exit_status,
+		"exit_status", (json_int_t)s->exit_status, "intervals", intervals,
 		"start_time_ns", (json_int_t)s->start_ns,
 		"duration_ns", (json_int_t)s->duration_ns,
 		"lost_events", (json_int_t)s->lost_events,
@@ -375,6 +380,9 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		get_string(r, item, "comm", p.comm, sizeof(p.comm), "target.processes[]");
 		summary_add_process(s, &p);
 	}
+	json_array_foreach(json_object_get(target, "intervals"), i, item)
+		summary_add_interval(s, get_u64(r, item, "start_ns", "target.intervals[]"),
+				     get_u64(r, item, "end_ns", "target.intervals[]"));
 	v = json_object_get(target, "exit_status");
 	if (!json_is_integer(v))
 		fail(r, "target.exit_status: expected an integer");

@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "names.h"
+#include "procfs.h"
 #include "ipctrace.skel.h"
 #include "symbols.h"
 #include "tracer.h"
@@ -214,61 +216,57 @@ fail:
 	return status;
 }
 
-static int read_comm(pid_t tid, char comm[COMM_LEN])
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* 6.9: a pidfd for a thread, not only a leader */
+#endif
+
+int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags)
 {
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(comm, COMM_LEN, f))
-		comm[0] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-	fclose(f);
-	return 0;
-}
-
-static pid_t read_ppid(pid_t pid)
-{
-	char path[64], line[256];
-	pid_t ppid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PPid: %d", &ppid) == 1)
-			break;
-	fclose(f);
-	return ppid;
-}
-
-int tracer_add_task(struct tracer *t, pid_t tid, bool is_process, bool await_exec)
-{
-	struct task_state zero = { .flags = await_exec ? TASK_AWAIT_EXEC : 0 };
+	struct task_state initial = { .flags = flags };
 	int pidfd, err = 0;
 
 	/* task storage is keyed by a pidfd from user space */
 	pidfd = syscall(SYS_pidfd_open, tid, 0);
+	if (pidfd < 0 && errno == EINVAL)
+		pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (pidfd < 0 && errno == EINVAL) {
+		__u32 key = tid;
+
+		/* older kernels: the BPF side adopts it on its next syscall */
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pending_tids), &key, &flags,
+					BPF_NOEXIST))
+			return errno == EEXIST ? 0 : -errno;
+		__sync_fetch_and_add(&t->skel->bss->pending_count, 1);
+		return 0;
+	}
 	if (pidfd < 0)
 		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &zero, BPF_NOEXIST))
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &initial, BPF_NOEXIST))
 		err = -errno;
 	close(pidfd);
 	if (err)
 		return err == -EEXIST ? 0 : err;
 	__sync_fetch_and_add(&t->skel->bss->live_tasks, 1);
-	if (is_process) {
-		struct process_info info = { .ppid = read_ppid(tid) };
-		__u32 key = tid;
+	return 0;
+}
 
-		read_comm(tid, info.comm);
-		bpf_map_update_elem(bpf_map__fd(t->skel->maps.processes), &key, &info, BPF_ANY);
-	}
+int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags)
+{
+	struct process_info info = { .ppid = procfs_ppid(pid) };
+	pid_t tids[1024];
+	__u32 key = pid;
+	int n, err;
+
+	err = tracer_add_task(t, pid, flags);
+	if (err)
+		return err;
+	procfs_comm(pid, info.comm, sizeof(info.comm));
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.processes), &key, &info, BPF_ANY);
+	/* threads it starts from now on are followed by the fork hook */
+	n = procfs_threads(pid, tids, sizeof(tids) / sizeof(tids[0]));
+	for (int i = 0; i < n; i++)
+		if (tids[i] != pid)
+			tracer_add_task(t, tids[i], flags);
 	return 0;
 }
 
@@ -280,6 +278,11 @@ long tracer_live_tasks(const struct tracer *t)
 void tracer_mark_stopped(struct tracer *t)
 {
 	t->stop_ns = now_ns(CLOCK_MONOTONIC);
+}
+
+__u64 tracer_elapsed_ns(const struct tracer *t)
+{
+	return now_ns(CLOCK_MONOTONIC) - t->start_ns;
 }
 
 static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
@@ -537,16 +540,14 @@ static void collect_processes(struct tracer *t, struct summary *s)
 	}
 }
 
-int tracer_collect(struct tracer *t, struct summary *s)
+int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	int err;
 
 	if (ncpus < 0)
 		return ncpus;
-	if (!t->stop_ns)
-		tracer_mark_stopped(t);
-	s->duration_ns = t->stop_ns - t->start_ns;
+	s->duration_ns = (until_ns ? until_ns : now_ns(CLOCK_MONOTONIC)) - t->start_ns;
 	err = collect_syscalls(t, s, ncpus);
 	if (!err)
 		err = collect_mechanisms(t, s, ncpus);

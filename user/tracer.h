@@ -10,7 +10,7 @@
 /* Documented exit statuses of ipctrace's own failures (sysexits.h). */
 #define EXIT_USAGE 64       /* bad command line */
 #define EXIT_DATAERR 65     /* a file to read is not a valid summary */
-#define EXIT_NOINPUT 66     /* a file to read does not exist */
+#define EXIT_NOINPUT 66     /* a file to read, or a process to attach to, does not exist */
 #define EXIT_UNAVAILABLE 69 /* the kernel lacks what ipctrace needs (BTF, BPF) */
 #define EXIT_SOFTWARE 70    /* BPF load or attach failed */
 #define EXIT_CANTCREAT 73   /* an output file cannot be written */
@@ -37,13 +37,17 @@ struct tracer {
 /* 0, or an exit status after printing one line on stderr.  Features the
  * kernel lacks are recorded in s->unavailable. */
 int tracer_start(struct tracer *t, const struct tracer_options *o, struct summary *s);
-/* trace this task (and what it forks from now on), counting from its next
- * exec if await_exec; -errno */
-int tracer_add_task(struct tracer *t, pid_t tid, bool is_process, bool await_exec);
+/* Trace one thread, and what it forks from now on; flags are TASK_*
+ * (TASK_AWAIT_EXEC: count from its next exec).  0 or -errno. */
+int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags);
+/* Trace a process: every thread it has, and its name for the report. */
+int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags);
 long tracer_live_tasks(const struct tracer *t);
 void tracer_mark_stopped(struct tracer *t);
-/* kernel maps -> summary */
-int tracer_collect(struct tracer *t, struct summary *s);
+__u64 tracer_elapsed_ns(const struct tracer *t);
+/* kernel maps -> summary, covering the start until until_ns (0: now);
+ * the maps are only read, so it can be called again later */
+int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns);
 void tracer_destroy(struct tracer *t);
 
 #endif

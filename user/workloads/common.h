@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Upper bound of every process-count option (fds, guard slots, rows). */
+/* Upper bound of every process-count option: sizes fd tables and arrays. */
 #define MAX_CHILDREN 1000
 
 /* The entry points, one per line of list.h: int pipe_pi_main(int, char **). */

@@ -32,6 +32,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
@@ -165,7 +166,8 @@ int pingpong_main(int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
-			die_errno("sched_setaffinity: is CPU %ld online and allowed (nproc)?", cpu);
+			die("sched_setaffinity CPU %ld: %s (is that CPU online and allowed? see nproc)",
+			    cpu, strerror(errno));
 	}
 
 	switch (via) {

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What /proc says about processes ipctrace attaches to. */
+#ifndef IPCTRACE_PROCFS_H
+#define IPCTRACE_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* -ENOENT (no such process), or 0 */
+int procfs_comm(pid_t pid, char *comm, size_t len);
+pid_t procfs_ppid(pid_t pid);
+bool procfs_is_kernel_thread(pid_t pid);
+/* the thread ids of a process, into tids (at most max); count or -errno */
+int procfs_threads(pid_t pid, pid_t *tids, size_t max);
+/* processes whose comm is name (not ipctrace itself); count */
+size_t procfs_find_comm(const char *name, pid_t *pids, size_t max);
+
+/* the existing descendants of roots not already in roots; count */
+size_t procfs_descendants(const pid_t *roots, size_t nroots, pid_t *out, size_t max);
+
+#endif
