@@ -197,6 +197,32 @@ struct process_info {
 	char comm[COMM_LEN];
 };
 
+/* Timeline events (--timeline only): one record per ring buffer entry. */
+enum event_kind {
+	EVENT_SYSCALL = 1, /* a counted call completed: [start, start + duration) */
+	EVENT_BLOCKED,     /* off-CPU inside a counted call */
+	EVENT_WAKEUP,      /* pid/tid woke other_pid/other_tid at start */
+	EVENT_SIGNAL_GENERATE, /* signal op sent to other_pid/other_tid */
+	EVENT_SIGNAL_DELIVER,  /* signal op delivered to pid/tid */
+};
+
+struct event {
+	__u8 kind;       /* enum event_kind */
+	__u8 mechanism;
+	__u16 op;        /* futex operation, or signal number */
+	__u32 nr;        /* syscall */
+	__u32 pid;       /* the acting task's process */
+	__u32 tid;
+	__u32 other_pid; /* wakee, signal target */
+	__u32 other_tid;
+	__u64 start_ns;  /* CLOCK_MONOTONIC */
+	__u64 duration_ns;
+	__s64 result;
+	__u64 bytes;
+};
+
+#define RINGBUF_DEFAULT_BYTES (16 << 20)
+
 /* Failure counters, kept as BPF globals and printed as a footer. */
 struct drop_counters {
 	__u64 traced_tasks_full;

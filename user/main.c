@@ -23,6 +23,7 @@
 #include "rundir.h"
 #include "summary.h"
 #include "target.h"
+#include "timeline.h"
 #include "tracer.h"
 #include "workloads/workloads.h"
 
@@ -53,6 +54,8 @@ static const char usage_text[] =
 	"  -f, --format FMT       text (default), json or csv\n"
 	"      --hist             print log2 latency histograms\n"
 	"      --stacks           record user stacks of futex waiters\n"
+	"      --timeline FILE    write every IPC event as Chrome Trace JSON (Perfetto)\n"
+	"      --ringbuf-size N   its BPF ring buffer, bytes (default 16 MiB)\n"
 	"  -u, --user USER        run the command as USER (as strace -u does)\n"
 	"  -q, --quiet            no report on stdout (with -o)\n"
 	"      --btf FILE         kernel BTF (default /sys/kernel/btf/vmlinux)\n"
@@ -93,6 +96,7 @@ struct run_options {
 	bool hist;
 	bool quiet;
 	const char *user;
+	const char *timeline;
 	const char *pretend_missing[MAX_PRETEND];
 	struct tracer_options tracer;
 };
@@ -112,13 +116,15 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING };
+enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, OPT_RINGBUF_SIZE };
 
 static const struct option run_long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "stacks", no_argument, NULL, OPT_STACKS },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "user", required_argument, NULL, 'u' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "btf", required_argument, NULL, OPT_BTF },
@@ -148,6 +154,24 @@ static int handle_run_option(struct run_options *o, int opt, const char *arg)
 	case OPT_STACKS:
 		o->tracer.stacks = true;
 		return 0;
+	case OPT_TIMELINE:
+		o->timeline = arg;
+		o->tracer.events = true;
+		return 0;
+	case OPT_RINGBUF_SIZE: {
+		char *end;
+		unsigned long long bytes;
+		long page = sysconf(_SC_PAGESIZE);
+
+		errno = 0;
+		bytes = strtoull(arg, &end, 10);
+		if (errno || *end || bytes < (unsigned long long)page || bytes > (1ULL << 30) ||
+		    (bytes & (bytes - 1)))
+			return usage_error("--ringbuf-size: expected a power of 2 from the page size "
+					   "to 1 GiB, got '%s'", arg);
+		o->tracer.ringbuf_bytes = bytes;
+		return 0;
+	}
 	case 'u':
 		o->user = arg;
 		return 0;
@@ -289,6 +313,7 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	struct summary summary;
 	struct target target = { .release_fd = -1, .error_fd = -1 };
 	struct tracer tracer = {};
+	struct timeline *timeline = NULL;
 	int status, exit_status;
 
 	summary_init(&summary);
@@ -302,6 +327,13 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	status = tracer_start(&tracer, &o->tracer, &summary);
 	if (status)
 		goto out;
+	if (o->timeline) {
+		timeline = timeline_open(o->timeline, tracer_events_fd(&tracer), tracer.start_ns);
+		if (!timeline) {
+			status = EXIT_CANTCREAT;
+			goto out;
+		}
+	}
 
 	if (workload) {
 		struct passwd *pw = o->user ? getpwnam(o->user) : NULL;
@@ -342,10 +374,16 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 		status = EXIT_SOFTWARE;
 		goto out;
 	}
-	status = emit(o, &summary);
+	if (timeline) {
+		status = timeline_close(timeline, &summary);
+		timeline = NULL;
+	}
+	if (!status)
+		status = emit(o, &summary);
 	if (!status)
 		status = stop_signal ? 128 + stop_signal : exit_status;
 out:
+	timeline_abort(timeline);
 	tracer_destroy(&tracer);
 	if (rundir[0])
 		rundir_remove(rundir);
@@ -469,6 +507,8 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "stacks", no_argument, NULL, OPT_STACKS },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
@@ -610,6 +650,7 @@ static int cmd_attach(int argc, char **argv)
 	struct attach_options o = { .common.format = FORMAT_TEXT };
 	struct summary summary, previous;
 	struct tracer tracer = {};
+	struct timeline *timeline = NULL;
 	__u64 duration_ns, interval_ns, next_interval, interval_start = 0;
 	int status;
 
@@ -624,6 +665,14 @@ static int cmd_attach(int argc, char **argv)
 	status = tracer_start(&tracer, &o.common.tracer, &summary);
 	if (status)
 		goto out;
+	if (o.common.timeline) {
+		timeline = timeline_open(o.common.timeline, tracer_events_fd(&tracer),
+					 tracer.start_ns);
+		if (!timeline) {
+			status = EXIT_CANTCREAT;
+			goto out;
+		}
+	}
 	if (!attach_targets(&tracer, &o, &summary)) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
@@ -670,8 +719,14 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (interval_ns)
 		printf("\n--- total ---");
-	status = emit(&o.common, &summary);
+	if (timeline) {
+		status = timeline_close(timeline, &summary);
+		timeline = NULL;
+	}
+	if (!status)
+		status = emit(&o.common, &summary);
 out:
+	timeline_abort(timeline);
 	tracer_destroy(&tracer);
 	summary_free(&summary);
 	summary_free(&previous);

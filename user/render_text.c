@@ -157,7 +157,7 @@ static void print_signals(FILE *out, const struct summary *s)
 
 static void print_footer(FILE *out, const struct summary *s)
 {
-	__u64 lost = s->lost_events;
+	__u64 lost = 0;
 
 	for (size_t i = 0; i < s->nunavailable; i++)
 		fprintf(out, "unavailable: %s: %s\n", s->unavailable[i].feature,
@@ -172,7 +172,7 @@ static void print_footer(FILE *out, const struct summary *s)
 	for (size_t i = 0; i < drop_field_count; i++)
 		fprintf(out, "%s%s: %llu", i ? ", " : "", drop_fields[i].label,
 			(unsigned long long)drop_value(&s->drops, &drop_fields[i]));
-	fprintf(out, "; timeline events: %llu)\n", (unsigned long long)s->lost_events);
+	fprintf(out, ")\n");
 }
 
 int render_text(FILE *out, const struct summary *s, bool hist)

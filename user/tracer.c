@@ -192,6 +192,11 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 	t->skel->rodata->nr_restart_syscall = SYS_restart_syscall;
 	t->skel->rodata->capture_stacks = o->stacks;
 	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
+	t->skel->rodata->emit_events = o->events;
+	/* without --timeline the ring buffer is never written: keep it one page */
+	bpf_map__set_max_entries(t->skel->maps.events,
+				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
+					   : (__u32)sysconf(_SC_PAGESIZE));
 
 	err = ipctrace_bpf__load(t->skel);
 	if (err) {
@@ -268,6 +273,11 @@ int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags)
 		if (tids[i] != pid)
 			tracer_add_task(t, tids[i], flags);
 	return 0;
+}
+
+int tracer_events_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
 }
 
 long tracer_live_tasks(const struct tracer *t)
@@ -559,6 +569,7 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 	collect_locks(t, s);
 	collect_processes(t, s);
 	s->drops = t->skel->bss->drops;
+	s->lost_events = s->drops.events_lost;
 	summary_finish(s);
 	return 0;
 }

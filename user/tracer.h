@@ -24,6 +24,8 @@ struct tracer_options {
 	const char **pretend_missing;  /* tracepoints to treat as absent (testing) */
 	size_t npretend_missing;
 	bool verbose;                  /* libbpf's own messages */
+	bool events;                   /* stream events for --timeline */
+	__u32 ringbuf_bytes;           /* its ring buffer, a power of 2 pages */
 };
 
 struct ipctrace_bpf;
@@ -43,6 +45,7 @@ int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags);
 /* Trace a process: every thread it has, and its name for the report. */
 int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags);
 long tracer_live_tasks(const struct tracer *t);
+int tracer_events_fd(const struct tracer *t);
 void tracer_mark_stopped(struct tracer *t);
 __u64 tracer_elapsed_ns(const struct tracer *t);
 /* kernel maps -> summary, covering the start until until_ns (0: now);
