@@ -664,6 +664,14 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 		return 0;
 	if (st->restart_ret)
 		finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	if (task->pid == task->tgid) {
+		/* the name it ends with (prctl may have renamed it since exec) */
+		__u32 tgid = task->tgid;
+		struct process_info *info = bpf_map_lookup_elem(&processes, &tgid);
+
+		if (info)
+			bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->comm);
+	}
 	__sync_fetch_and_add(&live_tasks, -1);
 	bpf_task_storage_delete(&tasks, task);
 	return 0;

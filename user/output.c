@@ -11,8 +11,8 @@
 #include "output.h"
 #include "tracer.h"
 
-int write_output_file(const char *path, const struct summary *s, enum output_format format,
-		      bool hist)
+int write_file_replacing(const char *path, int (*render_to)(FILE *out, const void *arg),
+			 const void *arg)
 {
 	char tmp[PATH_MAX];
 	int fd, err = 0;
@@ -33,7 +33,8 @@ int write_output_file(const char *path, const struct summary *s, enum output_for
 		err = errno;
 		close(fd);
 	} else {
-		if (render(f, s, format, hist))
+		errno = 0;
+		if (render_to(f, arg))
 			err = errno ? errno : EIO;
 		if (fflush(f) && !err)
 			err = errno;
@@ -50,4 +51,25 @@ int write_output_file(const char *path, const struct summary *s, enum output_for
 		return EXIT_CANTCREAT;
 	}
 	return 0;
+}
+
+struct summary_output {
+	const struct summary *summary;
+	enum output_format format;
+	bool hist;
+};
+
+static int render_summary(FILE *out, const void *arg)
+{
+	const struct summary_output *o = arg;
+
+	return render(out, o->summary, o->format, o->hist);
+}
+
+int write_output_file(const char *path, const struct summary *s, enum output_format format,
+		      bool hist)
+{
+	struct summary_output o = { .summary = s, .format = format, .hist = hist };
+
+	return write_file_replacing(path, render_summary, &o);
 }

@@ -9,5 +9,8 @@
  * replaced, never followed.  0, or EXIT_CANTCREAT after one line. */
 int write_output_file(const char *path, const struct summary *s, enum output_format format,
 		      bool hist);
+/* The same for any content: render_to(out, arg) writes it, 0 or -1. */
+int write_file_replacing(const char *path, int (*render_to)(FILE *out, const void *arg),
+			 const void *arg);
 
 #endif

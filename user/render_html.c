@@ -438,7 +438,7 @@ static double root(double v)
 /* The k-th of n places on a circle, clockwise from the top: a unit vector
  * turned k times by 2*pi/n, whose cos and sin come from their Taylor series
  * (no libm to link for one drawing). */
-static void ring_position(int k, int n, double radius, struct point center, struct point *p)
+static void ring_position(int k, int n, struct point radius, struct point center, struct point *p)
 {
 	double a = 2 * 3.14159265358979323846 / n, c = 1, sn = 0, term = 1;
 	double x = 0, y = -1; /* start at the top */
@@ -460,8 +460,8 @@ static void ring_position(int k, int n, double radius, struct point center, stru
 		x = nx;
 		y = ny;
 	}
-	p->x = center.x + radius * x;
-	p->y = center.y + radius * y;
+	p->x = center.x + radius.x * x;
+	p->y = center.y + radius.y * y;
 }
 
 static int stroke_width(__u64 count)
@@ -510,12 +510,13 @@ static bool is_hub(const struct wakeup_graph *g, size_t node)
 	return neighbours * 2 >= g->nnodes - 1;
 }
 
+/* hub: node 0 is in the middle, where its links' labels would pile up */
 static void print_link(FILE *out, const struct wakeup_graph *g, const struct point *pos,
-		       size_t index, bool label)
+		       size_t index, bool hub, bool label)
 {
 	const struct wakeup_link *l = &g->links[index];
 	struct point a = pos[l->waker], b = pos[l->wakee], c, mid;
-	double dx = b.x - a.x, dy = b.y - a.y, len = root(dx * dx + dy * dy), bend;
+	double dx = b.x - a.x, dy = b.y - a.y, len = root(dx * dx + dy * dy), bend, t;
 	int parallel = 0;
 
 	for (size_t j = 0; j < index; j++)
@@ -553,8 +554,10 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 			"stroke-width=\"%d\" stroke-opacity=\"0.8\" marker-end=\"url(#arrow-%d)\"/>",
 			a.x, a.y, c.x, c.y, b.x, b.y, color(l->mechanism), stroke_width(l->count),
 			l->mechanism);
-		mid.x = 0.25 * a.x + 0.5 * c.x + 0.25 * b.x;
-		mid.y = 0.25 * a.y + 0.5 * c.y + 0.25 * b.y;
+		/* the label on the curve: halfway, or out towards the ring from a hub */
+		t = !hub ? 0.5 : l->waker == 0 ? 0.68 : l->wakee == 0 ? 0.32 : 0.5;
+		mid.x = (1 - t) * (1 - t) * a.x + 2 * t * (1 - t) * c.x + t * t * b.x;
+		mid.y = (1 - t) * (1 - t) * a.y + 2 * t * (1 - t) * c.y + t * t * b.y;
 	}
 	if (label)
 		fprintf(out, "<text class=\"small halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
@@ -568,16 +571,19 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 	struct point pos[GRAPH_NODES_MAX], center;
 	bool hub = is_hub(g, 0), used[MECH__COUNT] = {};
 	size_t ring = g->nnodes - (hub ? 1 : 0);
-	double radius = ring * 16.0;
+	struct point radius;
 	int height;
 
-	if (radius < 180)
-		radius = 180;
-	if (radius > 290)
-		radius = 290;
-	height = 2 * radius + 90;
+	/* an ellipse, wider than tall: the labels beside the nodes need the room */
+	radius.y = ring * 16.0;
+	if (radius.y < 170)
+		radius.y = 170;
+	if (radius.y > 290)
+		radius.y = 290;
+	radius.x = radius.y * 1.15;
+	height = 2 * radius.y + 90;
 	center.x = GRAPH_W / 2.0;
-	center.y = radius + 45;
+	center.y = radius.y + 45;
 	for (size_t i = 0; i < g->nnodes; i++) {
 		if (hub && i == 0)
 			pos[0] = center;
@@ -597,7 +603,7 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 	fputs("</defs>\n", out);
 	/* the busiest links last, on top, and labelled */
 	for (size_t i = g->nlinks; i-- > 0;)
-		print_link(out, g, pos, i, i < GRAPH_LABELS_MAX);
+		print_link(out, g, pos, i, hub, i < GRAPH_LABELS_MAX);
 	for (size_t i = 0; i < g->nnodes; i++) {
 		const struct wakeup_node *n = &g->nodes[i];
 		double dx = pos[i].x - center.x, dy = pos[i].y - center.y;
@@ -611,9 +617,9 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 		} else {
 			lx = pos[i].x + dx / len * (NODE_R + 8);
 			ly = pos[i].y + dy / len * (NODE_R + 8) + 4;
-			if (dx / len > 0.25)
+			if (dx / len > 0.1)
 				anchor = "start";
-			else if (dx / len < -0.25)
+			else if (dx / len < -0.1)
 				anchor = "end";
 			else if (dy < 0)
 				ly -= 4;

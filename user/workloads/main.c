@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], workloads[i].name) == 0) {
 			cleanup_install();
 			block_sigchld();
+			/* reports name the processes after the workload, not the binary */
+			prctl(PR_SET_NAME, workloads[i].name, 0, 0, 0);
 			return workloads[i].main(argc - 1, argv + 1);
 		}
 	}
