@@ -75,7 +75,7 @@ $(OUTPUT)/ipctrace: $(USER_OBJS)
 # static: exec'ing a workload makes no dynamic-loader syscalls of its own
 $(OUTPUT)/ipctrace-workload: $(WORKLOAD_SRCS) $(WORKLOAD_HDRS) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) -std=gnu11 -O2 -g $(WARNINGS) $(WORKLOAD_CFLAGS) -static -pthread \
+	$(Q)$(CC) -std=gnu11 -O2 -g -fno-omit-frame-pointer $(WARNINGS) $(WORKLOAD_CFLAGS) -static -pthread \
 		$(WORKLOAD_SRCS) -lm -lrt -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "compare.h"
 #include "names.h"
 #include "output.h"
 #include "procfs.h"
@@ -40,7 +41,8 @@ static const char usage_text[] =
 	"Usage: ipctrace run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS]\n"
 	"       ipctrace run [OPTIONS] -- COMMAND [ARGS...]\n"
 	"       ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME\n"
-	"       ipctrace report [--format text|json|csv] [--hist] FILE.json\n"
+	"       ipctrace report [--format FMT] [--hist] [-o FILE] [--html FILE] FILE.json\n"
+	"       ipctrace compare [OPTIONS] INPUT INPUT... [-- WORKLOAD OPTIONS]\n"
 	"       ipctrace list\n"
 	"\n"
 	"What does each inter-process communication mechanism cost this program?\n"
@@ -50,19 +52,20 @@ static const char usage_text[] =
 	"\n"
 	"Run options:\n"
 	"  -o, --output FILE      also write the summary to FILE (format from its\n"
-	"                         extension .json/.csv, or --format)\n"
-	"  -f, --format FMT       text (default), json or csv\n"
+	"                         extension .json/.csv/.html, or --format)\n"
+	"  -f, --format FMT       text (default), json, csv or html\n"
+	"      --html FILE        also write the report as one self-contained HTML page\n"
 	"      --hist             print log2 latency histograms\n"
 	"      --stacks           record user stacks of futex waiters\n"
 	"      --timeline FILE    write every IPC event as Chrome Trace JSON (Perfetto)\n"
 	"      --ringbuf-size N   its BPF ring buffer, bytes (default 16 MiB)\n"
 	"  -u, --user USER        run the command as USER (as strace -u does)\n"
-	"  -q, --quiet            no report on stdout (with -o)\n"
+	"  -q, --quiet            no report on stdout (with -o or --html)\n"
 	"      --btf FILE         kernel BTF (default /sys/kernel/btf/vmlinux)\n"
 	"      --pretend-missing TP  treat tracepoint TP as absent (testing)\n"
 	"  -v, --verbose          libbpf's messages\n"
 	"\n"
-	"Attach options (and -o, -f, --hist, --stacks, -q, --btf, -v as above):\n"
+	"Attach options (and -o, -f, --html, --hist, --stacks, -q, --btf, -v as above):\n"
 	"  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
 	"      --comm NAME        trace every process with this command name\n"
 	"      --no-follow        not the processes they fork from now on\n"
@@ -70,6 +73,12 @@ static const char usage_text[] =
 	"  -i, --interval SECS    print an interim report every SECS\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n"
+	"\n"
+	"Compare options (and -f, -u, -q, --btf, -v as above):\n"
+	"  INPUT                  a bundled workload, run in turn with the WORKLOAD\n"
+	"                         OPTIONS after --, or a saved JSON summary (./NAME\n"
+	"                         for a file named like a workload); a column each\n"
+	"  -o, --output FILE      also write the comparison to FILE (.json/.csv)\n"
 	"\n"
 	"Examples:\n"
 	"  sudo ipctrace run pipe-pi                  # the bundled pipe workload\n"
@@ -80,6 +89,8 @@ static const char usage_text[] =
 	"  sudo ipctrace attach -p 1234 -d 10         # a running process, 10 seconds\n"
 	"  sudo ipctrace attach --comm nginx -i 1     # every nginx, a report a second\n"
 	"  ipctrace report out.json --format csv      # re-render a saved run\n"
+	"  ipctrace report out.json --html out.html   # as a page with charts\n"
+	"  sudo ipctrace compare pipe-pi fifo-pi -- --n 1000  # side by side\n"
 	"  ipctrace list                              # the bundled workloads\n"
 	"\n"
 	"Exit status: run exits with the command's own status (128+N if killed by\n"
@@ -87,7 +98,9 @@ static const char usage_text[] =
 	"input file, 69 kernel lacks BTF/BPF, 70 BPF load failed, 73 cannot write\n"
 	"output, 77 not privileged, 126 cannot execute, 127 command not found;\n"
 	"130/143 when ipctrace itself was interrupted by SIGINT/SIGTERM. attach exits\n"
-	"0, also when stopped by SIGINT/SIGTERM, and 66 if no process could be traced.\n";
+	"0, also when stopped by SIGINT/SIGTERM, and 66 if no process could be traced.\n"
+	"compare exits 0 once every input was run or read (the workloads' own\n"
+	"statuses are in its table), else as run does.\n";
 
 struct run_options {
 	const char *output;
@@ -97,6 +110,7 @@ struct run_options {
 	bool quiet;
 	const char *user;
 	const char *timeline;
+	const char *html;
 	const char *pretend_missing[MAX_PRETEND];
 	struct tracer_options tracer;
 };
@@ -116,11 +130,13 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, OPT_RINGBUF_SIZE };
+enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, OPT_RINGBUF_SIZE,
+       OPT_HTML };
 
 static const struct option run_long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "stacks", no_argument, NULL, OPT_STACKS },
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
@@ -145,8 +161,11 @@ static int handle_run_option(struct run_options *o, int opt, const char *arg)
 		return 0;
 	case 'f':
 		if (parse_format(arg, &o->format))
-			return usage_error("unknown format '%s': use text, json or csv", arg);
+			return usage_error("unknown format '%s': use text, json, csv or html", arg);
 		o->format_given = true;
+		return 0;
+	case OPT_HTML:
+		o->html = arg;
 		return 0;
 	case OPT_HIST:
 		o->hist = true;
@@ -283,19 +302,25 @@ static enum output_format format_for_file(const struct run_options *o, const cha
 		return FORMAT_JSON;
 	if (!strcmp(dot, ".csv"))
 		return FORMAT_CSV;
+	if (!strcmp(dot, ".html"))
+		return FORMAT_HTML;
 	return o->format;
 }
 
 static int emit(const struct run_options *o, const struct summary *s)
 {
-	if (!o->quiet || !o->output) {
+	int status = 0;
+
+	if (!o->quiet || (!o->output && !o->html)) {
 		fflush(stdout);
 		render(stdout, s, o->output ? FORMAT_TEXT : o->format, o->hist);
 		fflush(stdout);
 	}
 	if (o->output)
-		return write_output_file(o->output, s, format_for_file(o, o->output), o->hist);
-	return 0;
+		status = write_output_file(o->output, s, format_for_file(o, o->output), o->hist);
+	if (!status && o->html)
+		status = write_output_file(o->html, s, FORMAT_HTML, o->hist);
+	return status;
 }
 
 static void install_stop_handlers(void)
@@ -307,7 +332,11 @@ static void install_stop_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int run_traced(struct run_options *o, const char *workload, char **argv, int argc)
+/* Trace the command to its end and emit the report: the command's status,
+ * or ipctrace's own.  With result (compare), the summary is handed over
+ * there instead, unprinted, and 0 returned (its exit_status is the command's). */
+static int run_traced(struct run_options *o, const char *workload, char **argv, int argc,
+		      struct summary *result)
 {
 	char rundir[PATH_MAX] = "", what[PATH_MAX];
 	struct summary summary;
@@ -378,6 +407,12 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 		status = timeline_close(timeline, &summary);
 		timeline = NULL;
 	}
+	if (!status && result) {
+		*result = summary;
+		summary_init(&summary);
+		status = stop_signal ? 128 + stop_signal : 0;
+		goto out;
+	}
 	if (!status)
 		status = emit(o, &summary);
 	if (!status)
@@ -409,7 +444,7 @@ static int cmd_run(int argc, char **argv)
 	if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
 		if (optind == argc)
 			return usage_error("run: nothing to run after '--'%s", "");
-		return run_traced(&o, NULL, argv + optind, argc - optind);
+		return run_traced(&o, NULL, argv + optind, argc - optind, NULL);
 	}
 	if (optind == argc)
 		return usage_error("run: name a workload (ipctrace list) or give -- COMMAND%s", "");
@@ -436,7 +471,7 @@ static int cmd_run(int argc, char **argv)
 		free(child_argv);
 		return status < 0 ? 0 : status;
 	}
-	status = run_traced(&o, w->name, child_argv, nchild);
+	status = run_traced(&o, w->name, child_argv, nchild, NULL);
 	free(child_argv);
 	return status;
 }
@@ -505,6 +540,7 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "stacks", no_argument, NULL, OPT_STACKS },
 		{ "timeline", required_argument, NULL, OPT_TIMELINE },
@@ -746,26 +782,32 @@ static int cmd_report(int argc, char **argv)
 	static const struct option long_options[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	enum output_format format = FORMAT_TEXT;
-	const char *output = NULL;
+	const char *output = NULL, *html = NULL;
 	struct summary s;
 	char err[512];
-	bool hist = false;
-	int opt, status;
+	bool hist = false, format_given = false;
+	int opt, status = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "f:o:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (parse_format(optarg, &format))
-				return usage_error("unknown format '%s': use text, json or csv", optarg);
+				return usage_error("unknown format '%s': use text, json, csv or html",
+						   optarg);
+			format_given = true;
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case OPT_HTML:
+			html = optarg;
 			break;
 		case OPT_HIST:
 			hist = true;
@@ -787,11 +829,141 @@ static int cmd_report(int argc, char **argv)
 		fprintf(stderr, "ipctrace: %s\n", err);
 		return EXIT_DATAERR;
 	}
-	if (output)
-		status = write_output_file(output, &s, format, hist);
-	else
+	if (output) {
+		struct run_options by_name = { .format = format, .format_given = format_given };
+
+		status = write_output_file(output, &s, format_for_file(&by_name, output), hist);
+	} else if (!html) {
 		status = render(stdout, &s, format, hist) ? EXIT_CANTCREAT : 0;
+	}
+	if (!status && html)
+		status = write_output_file(html, &s, FORMAT_HTML, hist);
 	summary_free(&s);
+	return status;
+}
+
+/* An input of compare: a bundled workload, else a saved JSON summary.
+ * Files are read here, before any workload runs, so a typo costs nothing. */
+static int load_compare_input(struct compare_input *in, const char *arg)
+{
+	const struct workload_info *w = workload_find(arg);
+	const char *slash = strrchr(arg, '/');
+	size_t len = strlen(arg);
+	char err[512];
+
+	if (w) {
+		in->name = w->name;
+		return 0;
+	}
+	if (!slash && access(arg, F_OK) && (len < 5 || strcmp(arg + len - 5, ".json"))) {
+		fprintf(stderr, "ipctrace: compare: '%s' is neither a bundled workload (ipctrace "
+			"list) nor a file\n", arg);
+		return EXIT_USAGE;
+	}
+	if (access(arg, R_OK)) {
+		fprintf(stderr, "ipctrace: %s: %s\n", arg, strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	if (summary_read_json(arg, &in->summary, err, sizeof(err))) {
+		fprintf(stderr, "ipctrace: %s\n", err);
+		return EXIT_DATAERR;
+	}
+	in->name = slash ? slash + 1 : arg;
+	in->from_file = true;
+	return 0;
+}
+
+/* Run one workload of compare with the shared workload options.  Its own
+ * output goes to stderr: stdout is the table's. */
+static int run_compare_workload(struct run_options *o, struct compare_input *in,
+				char **workload_args, int nworkload_args)
+{
+	char binary[PATH_MAX], **child_argv;
+	int nchild = 0, status, saved_stdout;
+
+	if (find_workload_binary(binary, sizeof(binary))) {
+		fprintf(stderr, "ipctrace: %s not found next to ipctrace or in %s: reinstall\n",
+			WORKLOAD_BINARY, IPCTRACE_LIBEXECDIR);
+		return EXIT_UNAVAILABLE;
+	}
+	child_argv = calloc(nworkload_args + 3, sizeof(char *));
+	if (!child_argv)
+		return EXIT_SOFTWARE;
+	child_argv[nchild++] = binary;
+	child_argv[nchild++] = (char *)in->name;
+	for (int i = 0; i < nworkload_args; i++)
+		child_argv[nchild++] = workload_args[i];
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	if (saved_stdout >= 0)
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	status = run_traced(o, in->name, child_argv, nchild, &in->summary);
+	if (saved_stdout >= 0) {
+		dup2(saved_stdout, STDOUT_FILENO);
+		close(saved_stdout);
+	}
+	free(child_argv);
+	return status;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct run_options o = { .format = FORMAT_TEXT };
+	struct compare_input *inputs;
+	int opt, status = 0, end = argc, ninputs;
+
+	/* the workloads' options follow "--": keep getopt from permuting them */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			end = i;
+			break;
+		}
+	optind = 1;
+	while ((opt = getopt_long(end, argv, "o:f:u:qvh", long_options, NULL)) != -1) {
+		if (opt == '?')
+			return EXIT_USAGE;
+		status = handle_run_option(&o, opt, optarg);
+		if (status)
+			return status < 0 ? 0 : status;
+	}
+	if (o.format == FORMAT_HTML || (o.output && format_for_file(&o, o.output) == FORMAT_HTML))
+		return usage_error("compare: no %s comparison: use text, json or csv", "HTML");
+	ninputs = end - optind;
+	if (ninputs < 2)
+		return usage_error("compare: give two or more workloads or summary files%s", "");
+	inputs = calloc(ninputs, sizeof(*inputs));
+	if (!inputs)
+		return EXIT_SOFTWARE;
+	for (int i = 0; i < ninputs; i++)
+		summary_init(&inputs[i].summary);
+	for (int i = 0; i < ninputs && !status; i++)
+		status = load_compare_input(&inputs[i], argv[optind + i]);
+	for (int i = 0; i < ninputs && !status; i++)
+		if (!inputs[i].from_file)
+			status = run_compare_workload(&o, &inputs[i], argv + end + 1,
+						      end < argc ? argc - end - 1 : 0);
+	if (!status && (!o.quiet || !o.output)) {
+		fflush(stdout);
+		if (render_compare(stdout, inputs, ninputs, o.output ? FORMAT_TEXT : o.format))
+			status = EXIT_CANTCREAT;
+		fflush(stdout);
+	}
+	if (!status && o.output)
+		status = write_compare_file(o.output, inputs, ninputs, format_for_file(&o, o.output));
+	for (int i = 0; i < ninputs; i++)
+		summary_free(&inputs[i].summary);
+	free(inputs);
 	return status;
 }
 
@@ -815,5 +987,7 @@ int main(int argc, char **argv)
 		return cmd_list();
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }

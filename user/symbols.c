@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <bpf/bpf.h>
 #include <elfutils/libdwfl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +166,19 @@ int usyms_add_process(struct usyms *u, pid_t pid)
 	return 0;
 }
 
+static bool usyms_has(const struct usyms *u, pid_t pid)
+{
+	for (size_t i = 0; i < u->count; i++)
+		if (u->procs[i].pid == pid)
+			return true;
+	return false;
+}
+
 bool usym_describe(struct usyms *u, pid_t pid, unsigned long addr, char *buf, size_t len)
 {
+	/* another process's snapshot: same program, forked, same layout */
+	if (u && u->count && !usyms_has(u, pid))
+		pid = u->procs[0].pid;
 	for (size_t i = 0; u && i < u->count; i++) {
 		Dwfl_Module *mod;
 		GElf_Off offset;
@@ -185,4 +200,81 @@ bool usym_describe(struct usyms *u, pid_t pid, unsigned long addr, char *buf, si
 		return true;
 	}
 	return false;
+}
+
+/* ---- snapshots of traced processes, taken while they live ---- */
+
+#define SNAPSHOT_PERIOD_NS 20000000 /* 20 ms */
+
+struct stack_symbols {
+	struct usyms *usyms;
+	int processes_fd;
+	pthread_t thread;
+	atomic_bool stop;
+	bool running;
+};
+
+static void snapshot_new_processes(struct stack_symbols *s)
+{
+	__u32 key, *prev = NULL;
+
+	while (!bpf_map_get_next_key(s->processes_fd, prev, &key)) {
+		prev = &key;
+		if (!usyms_has(s->usyms, key))
+			usyms_add_process(s->usyms, key); /* fails if gone: nothing lost but names */
+	}
+}
+
+static void *snapshot_loop(void *arg)
+{
+	struct stack_symbols *s = arg;
+	struct timespec period = { .tv_nsec = SNAPSHOT_PERIOD_NS };
+
+	while (!atomic_load(&s->stop)) {
+		snapshot_new_processes(s);
+		nanosleep(&period, NULL);
+	}
+	return NULL;
+}
+
+struct stack_symbols *stack_symbols_start(int processes_map_fd)
+{
+	struct stack_symbols *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->usyms = usyms_new();
+	s->processes_fd = processes_map_fd;
+	if (!s->usyms || pthread_create(&s->thread, NULL, snapshot_loop, s)) {
+		usyms_free(s->usyms);
+		free(s);
+		return NULL;
+	}
+	s->running = true;
+	return s;
+}
+
+void stack_symbols_pause(struct stack_symbols *s)
+{
+	if (!s || !s->running)
+		return;
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	s->running = false;
+	snapshot_new_processes(s); /* those still alive at the end */
+}
+
+bool stack_symbols_describe(struct stack_symbols *s, pid_t pid, unsigned long addr, char *buf,
+			    size_t len)
+{
+	return s && usym_describe(s->usyms, pid, addr, buf, len);
+}
+
+void stack_symbols_stop(struct stack_symbols *s)
+{
+	if (!s)
+		return;
+	stack_symbols_pause(s);
+	usyms_free(s->usyms);
+	free(s);
 }

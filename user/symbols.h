@@ -25,4 +25,20 @@ void usyms_free(struct usyms *u);
 int usyms_add_process(struct usyms *u, pid_t pid);
 bool usym_describe(struct usyms *u, pid_t pid, unsigned long addr, char *buf, size_t len);
 
+/*
+ * User stacks are symbolised after the run, when their processes may be
+ * gone: a thread snapshots the address space (libdwfl) of every traced
+ * process soon after it appears in the processes map.  A process that lived
+ * less than a snapshot period is symbolised with another traced process's
+ * snapshot, right for forks of the same program.
+ */
+struct stack_symbols;
+
+struct stack_symbols *stack_symbols_start(int processes_map_fd);
+/* stop snapshotting (before reading), keeping what was taken */
+void stack_symbols_pause(struct stack_symbols *s);
+bool stack_symbols_describe(struct stack_symbols *s, pid_t pid, unsigned long addr, char *buf,
+			    size_t len);
+void stack_symbols_stop(struct stack_symbols *s);
+
 #endif

@@ -212,6 +212,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 		status = EXIT_SOFTWARE;
 		goto fail;
 	}
+	if (o->stacks)
+		t->stack_symbols = stack_symbols_start(bpf_map__fd(t->skel->maps.processes));
 	t->start_ns = now_ns(CLOCK_MONOTONIC);
 	s->start_ns = now_ns(CLOCK_REALTIME);
 	return 0;
@@ -456,6 +458,29 @@ static void describe_kernel_caller(struct tracer *t, struct ksyms *ksyms, int st
 	}
 }
 
+/* The waiter's user call chain, innermost first: "f+0x1 <- g+0x2 <- ..." */
+static void describe_user_stack(struct tracer *t, __u32 pid, int stack_id, char *buf, size_t len)
+{
+	__u64 ips[STACK_DEPTH] = {};
+	__u32 id = stack_id;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!t->stack_symbols ||
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, ips))
+		return;
+	for (int i = 0; i < STACK_DEPTH && ips[i] && i < 4 && used < len; i++) {
+		char frame[CALLER_LEN];
+
+		if (!stack_symbols_describe(t->stack_symbols, pid, ips[i], frame, sizeof(frame))) {
+			if (i)
+				break; /* a frame-pointer walk past code without them: noise */
+			snprintf(frame, sizeof(frame), "0x%llx", (unsigned long long)ips[i]);
+		}
+		used += snprintf(buf + used, len - used, "%s%s", i ? " <- " : "", frame);
+	}
+}
+
 static void add_caller(struct lock_row *l, const char *caller)
 {
 	if (!caller[0] || l->ncallers == CALLERS_MAX)
@@ -521,6 +546,10 @@ static void collect_locks(struct tracer *t, struct summary *s)
 			if (keys[j].kind == LOCK_KERNEL) {
 				describe_kernel_caller(t, ksyms, keys[j].stack_id, caller, sizeof(caller));
 				add_caller(&row, caller);
+			} else if (keys[j].kind == LOCK_FUTEX && keys[j].stack_id >= 0) {
+				describe_user_stack(t, keys[j].waiter_pid, keys[j].stack_id, caller,
+						    sizeof(caller));
+				add_caller(&row, caller);
 			}
 		}
 		summary_add_lock(s, &row);
@@ -552,6 +581,7 @@ static void collect_processes(struct tracer *t, struct summary *s)
 
 int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 {
+	stack_symbols_pause(t->stack_symbols);
 	int ncpus = libbpf_num_possible_cpus();
 	int err;
 
@@ -576,6 +606,8 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 
 void tracer_destroy(struct tracer *t)
 {
+	stack_symbols_stop(t->stack_symbols);
+	t->stack_symbols = NULL;
 	ipctrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

@@ -29,11 +29,13 @@ struct tracer_options {
 };
 
 struct ipctrace_bpf;
+struct stack_symbols;
 
 struct tracer {
 	struct ipctrace_bpf *skel;
 	__u64 start_ns;
 	__u64 stop_ns;
+	struct stack_symbols *stack_symbols; /* --stacks */
 };
 
 /* 0, or an exit status after printing one line on stderr.  Features the
