@@ -311,7 +311,9 @@ static __always_inline void record_contention(void *ctx, struct task_state *st,
 	if (st->mechanism == MECH_FUTEX && st->kind == SK_FUTEX && futex_op_sleeps(st->op)) {
 		struct vma_lookup l = { .addr = st->arg, .object = tgid, .offset = st->arg };
 
-		if (!(st->lock_object & FUTEX_PRIVATE_FLAG))
+		/* bpf_find_vma is 5.17+: before, shared futexes are keyed by address */
+		if (!(st->lock_object & FUTEX_PRIVATE_FLAG) &&
+		    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
 			bpf_find_vma(task, st->arg, vma_cb, &l, 0);
 		if (capture_stacks)
 			stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -826,7 +828,7 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 	struct vma_lookup l = { .addr = address };
 	struct mechanism_stats *m;
 
-	if (!traced(task))
+	if (!traced(task) || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
 		return 0;
 	bpf_find_vma(task, address, vma_cb, &l, 0);
 	if (!l.shared)

@@ -44,6 +44,7 @@ static const char usage_text[] =
 	"       ipctrace report [--format FMT] [--hist] [-o FILE] [--html FILE] FILE.json\n"
 	"       ipctrace compare [OPTIONS] INPUT INPUT... [-- WORKLOAD OPTIONS]\n"
 	"       ipctrace list\n"
+	"       ipctrace features [--btf FILE]\n"
 	"\n"
 	"What does each inter-process communication mechanism cost this program?\n"
 	"Counts and times every IPC syscall per mechanism (pipe, fifo, mq_posix,\n"
@@ -873,13 +874,14 @@ static int load_compare_input(struct compare_input *in, const char *arg)
 	return 0;
 }
 
-/* Run one workload of compare with the shared workload options.  Its own
- * output goes to stderr: stdout is the table's. */
+/* Run one workload of compare with the shared workload options.  What it
+ * prints goes to /dev/null: stdout is the table's, and output sent there is
+ * no IPC, so it counts the same for every workload compared (not at all). */
 static int run_compare_workload(struct run_options *o, struct compare_input *in,
 				char **workload_args, int nworkload_args)
 {
 	char binary[PATH_MAX], **child_argv;
-	int nchild = 0, status, saved_stdout;
+	int nchild = 0, status, saved_stdout, devnull;
 
 	if (find_workload_binary(binary, sizeof(binary))) {
 		fprintf(stderr, "ipctrace: %s not found next to ipctrace or in %s: reinstall\n",
@@ -895,13 +897,16 @@ static int run_compare_workload(struct run_options *o, struct compare_input *in,
 		child_argv[nchild++] = workload_args[i];
 	fflush(stdout);
 	saved_stdout = dup(STDOUT_FILENO);
-	if (saved_stdout >= 0)
-		dup2(STDERR_FILENO, STDOUT_FILENO);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved_stdout >= 0 && devnull >= 0)
+		dup2(devnull, STDOUT_FILENO);
 	status = run_traced(o, in->name, child_argv, nchild, &in->summary);
-	if (saved_stdout >= 0) {
+	if (saved_stdout >= 0 && devnull >= 0)
 		dup2(saved_stdout, STDOUT_FILENO);
+	if (saved_stdout >= 0)
 		close(saved_stdout);
-	}
+	if (devnull >= 0)
+		close(devnull);
 	free(child_argv);
 	return status;
 }
@@ -985,6 +990,13 @@ int main(int argc, char **argv)
 		return cmd_attach(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list();
+	if (!strcmp(argv[1], "features")) {
+		if (argc == 4 && !strcmp(argv[2], "--btf"))
+			return tracer_print_features(stdout, argv[3]);
+		if (argc != 2)
+			return usage_error("features: only --btf FILE is accepted%s", "");
+		return tracer_print_features(stdout, NULL);
+	}
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))

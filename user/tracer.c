@@ -145,6 +145,87 @@ static int select_programs(struct tracer *t, const struct tracer_options *o, str
 	return status;
 }
 
+static const char *yes_no(bool yes)
+{
+	return yes ? "yes" : "NO";
+}
+
+/* Load "return 0" as a BPF_PROG_TYPE_TRACING program of this attach type
+ * on target (a BTF type of vmlinux); 0 or -errno. */
+static int probe_tracing(struct btf *vmlinux, enum bpf_attach_type type, const char *target,
+			 int kind)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(vmlinux, target, kind), fd;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+
+	if (id < 0)
+		return -ENOENT;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ipctrace_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static void print_probe(FILE *out, const char *feature, int err, const char *use)
+{
+	char here[64];
+
+	if (err)
+		snprintf(here, sizeof(here), "NO (%s)", strerror(-err));
+	else
+		snprintf(here, sizeof(here), "yes");
+	fprintf(out, "%-24s %-5s %s\n", feature, here, use);
+}
+
+int tracer_print_features(FILE *out, const char *btf_path)
+{
+	struct btf *vmlinux;
+	const char *path = btf_path ? btf_path : DEFAULT_BTF;
+	bool all_required = true;
+
+	libbpf_set_print(libbpf_print);
+	fprintf(out, "%-24s %-5s %s\n", "FEATURE", "HERE", "WHAT IPCTRACE USES IT FOR");
+	vmlinux = btf__parse(path, NULL);
+	fprintf(out, "%-24s %-5s %s\n", "kernel BTF", yes_no(vmlinux), path);
+	if (!vmlinux)
+		return EXIT_UNAVAILABLE;
+	print_probe(out, "tp_btf programs",
+		    probe_tracing(vmlinux, BPF_TRACE_RAW_TP, "btf_trace_sys_enter", BTF_KIND_TYPEDEF),
+		    "every hook (no tracefs needed)");
+	fprintf(out, "%-24s %-5s %s\n", "task storage",
+		yes_no(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0),
+		"which tasks are traced, per-task call state");
+	fprintf(out, "%-24s %-5s %s\n", "ring buffer",
+		yes_no(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0), "--timeline");
+	fprintf(out, "%-24s %-5s %s\n", "bpf_find_vma",
+		yes_no(btf__find_by_name_kind(vmlinux, "bpf_find_vma", BTF_KIND_FUNC) >= 0 ||
+		       libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_find_vma, NULL) > 0),
+		"shm page faults, keys of shared futexes (5.17+)");
+	for (size_t i = 0; i < sizeof(program_features) / sizeof(program_features[0]); i++) {
+		const struct program_feature *f = &program_features[i];
+		char typedef_name[64], what[96];
+		bool here;
+
+		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", f->tracepoint);
+		here = btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF) >= 0;
+		all_required &= here || !f->required;
+		snprintf(what, sizeof(what), "%s%s", f->feature, f->required ? " (required)" : "");
+		fprintf(out, "%-24s %-5s %s\n", f->tracepoint, yes_no(here), what);
+	}
+	print_probe(out, "fentry", probe_tracing(vmlinux, BPF_TRACE_FENTRY, "do_nanosleep",
+						  BTF_KIND_FUNC), "not used");
+	print_probe(out, "kprobes", access("/sys/bus/event_source/devices/kprobe/type", R_OK) ?
+		    -ENOENT : 0, "not used");
+	btf__free(vmlinux);
+	return all_required ? 0 : EXIT_UNAVAILABLE;
+}
+
 static __u32 dev_shm_kernel_dev(void)
 {
 	struct stat st;

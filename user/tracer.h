@@ -4,6 +4,7 @@
 #define IPCTRACE_TRACER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "summary.h"
 
@@ -54,5 +55,7 @@ __u64 tracer_elapsed_ns(const struct tracer *t);
  * the maps are only read, so it can be called again later */
 int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns);
 void tracer_destroy(struct tracer *t);
+/* `ipctrace features`: what this kernel offers, as a table; 0 if enough */
+int tracer_print_features(FILE *out, const char *btf_path);
 
 #endif
