@@ -125,21 +125,6 @@ static int render_text_table(FILE *out, const struct compare_input *inputs, size
 
 /* ---- CSV: raw units, one row per table row ---- */
 
-static void csv_field(FILE *out, const char *text)
-{
-	if (!strpbrk(text, ",\"\r\n")) {
-		fputs(text, out);
-		return;
-	}
-	fputc('"', out);
-	for (const char *p = text; *p; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 static int render_csv_table(FILE *out, const struct compare_input *inputs, size_t ninputs)
 {
 	struct compare_row rows[COMPARE_ROWS_MAX];

@@ -146,6 +146,13 @@ static const char *const mechanism_names[MECH__COUNT] = {
 	[MECH_TIMER] = "timer",
 };
 
+static const char *const lock_kind_names[] = {
+	[LOCK_FUTEX] = "futex",
+	[LOCK_KERNEL] = "kernel",
+	[LOCK_FLOCK] = "flock",
+	[LOCK_SEMOP] = "semop",
+};
+
 static const char *const futex_op_names[] = {
 	"WAIT", "WAKE", "FD", "REQUEUE", "CMP_REQUEUE", "WAKE_OP", "LOCK_PI",
 	"UNLOCK_PI", "TRYLOCK_PI", "WAIT_BITSET", "WAKE_BITSET", "WAIT_REQUEUE_PI",
@@ -164,6 +171,21 @@ int mechanism_from_name(const char *name)
 	for (int m = 0; m < MECH__COUNT; m++)
 		if (!strcmp(mechanism_names[m], name))
 			return m;
+	return -1;
+}
+
+const char *lock_kind_name(int kind)
+{
+	if (kind <= 0 || kind >= (int)(sizeof(lock_kind_names) / sizeof(lock_kind_names[0])))
+		return "?";
+	return lock_kind_names[kind];
+}
+
+int lock_kind_from_name(const char *name)
+{
+	for (size_t i = 1; i < sizeof(lock_kind_names) / sizeof(lock_kind_names[0]); i++)
+		if (!strcmp(lock_kind_names[i], name))
+			return i;
 	return -1;
 }
 

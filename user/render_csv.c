@@ -4,7 +4,7 @@
 #include "names.h"
 #include "summary.h"
 
-static void csv_field(FILE *out, const char *text)
+void csv_field(FILE *out, const char *text)
 {
 	if (!strpbrk(text, ",\"\r\n")) {
 		fputs(text, out);

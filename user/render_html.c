@@ -26,11 +26,6 @@ static const char *const mechanism_colors[MECH__COUNT] = {
 	[MECH_OTHER] = "#aaaaaa",       [MECH_TIMER] = "#c7c7c7",
 };
 
-static const char *const lock_kinds[] = {
-	[LOCK_FUTEX] = "futex", [LOCK_KERNEL] = "kernel",
-	[LOCK_FLOCK] = "flock", [LOCK_SEMOP] = "semop",
-};
-
 static const char style[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;"
 	"max-width:1200px;padding:0 16px;color:#222;background:#fff}\n"
@@ -706,12 +701,11 @@ static void print_locks(FILE *out, const struct summary *s)
 	      "<th>total (ms)</th><th>max (ms)</th><th class=\"l\">callers</th></tr>\n", out);
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock_row *l = &s->locks[i];
-		bool known = l->kind > 0 && l->kind < (int)(sizeof(lock_kinds) / sizeof(lock_kinds[0]));
 
 		fputs("<tr><td class=\"l\">", out);
 		swatch(out, l->mechanism);
 		fprintf(out, "%s</td><td class=\"l\">%s</td><td class=\"l\"><code>",
-			mechanism_name(l->mechanism), known ? lock_kinds[l->kind] : "?");
+			mechanism_name(l->mechanism), lock_kind_name(l->kind));
 		html_text(out, l->key);
 		fprintf(out, "</code></td><td>%u</td><td>%llu</td><td>%.3f</td><td>%.3f</td>"
 			"<td class=\"l\">", l->waiters, (unsigned long long)l->count, ms(l->total_ns),

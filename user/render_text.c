@@ -105,17 +105,6 @@ static void print_edges(FILE *out, const struct summary *s)
 		fprintf(out, "  (%zu more edges in the JSON output)\n", s->nedges - TOP_EDGES);
 }
 
-static const char *lock_kind_label(int kind)
-{
-	switch (kind) {
-	case LOCK_FUTEX: return "futex";
-	case LOCK_KERNEL: return "kernel";
-	case LOCK_FLOCK: return "flock";
-	case LOCK_SEMOP: return "semop";
-	}
-	return "?";
-}
-
 static void print_locks(FILE *out, const struct summary *s)
 {
 	if (!s->nlocks)
@@ -127,7 +116,7 @@ static void print_locks(FILE *out, const struct summary *s)
 		const struct lock_row *l = &s->locks[i];
 
 		fprintf(out, "%-12s %-7s %-34s %7u %8llu %11.3f %10.3f\n", mechanism_name(l->mechanism),
-			lock_kind_label(l->kind), l->key, l->waiters, (unsigned long long)l->count,
+			lock_kind_name(l->kind), l->key, l->waiters, (unsigned long long)l->count,
 			ms(l->total_ns), ms(l->max_ns));
 		for (size_t c = 0; c < l->ncallers; c++)
 			fprintf(out, "      %s %s\n", c ? "  " : "at", l->callers[c]);

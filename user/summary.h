@@ -168,6 +168,8 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV, FORMAT_HTML };
 int parse_format(const char *name, enum output_format *out);
 int render_text(FILE *out, const struct summary *s, bool hist);
 int render_csv(FILE *out, const struct summary *s);
+/* one RFC 4180 field, quoted when it must be */
+void csv_field(FILE *out, const char *text);
 int render_json(FILE *out, const struct summary *s);
 /* one self-contained page: tables and inline SVG charts, no scripts */
 int render_html(FILE *out, const struct summary *s);

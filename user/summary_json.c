@@ -13,11 +13,6 @@
 #include "names.h"
 #include "summary.h"
 
-static const char *const lock_kind_names[] = {
-	[LOCK_FUTEX] = "futex", [LOCK_KERNEL] = "kernel",
-	[LOCK_FLOCK] = "flock", [LOCK_SEMOP] = "semop",
-};
-
 static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 {
 	json_t *array = json_array();
@@ -147,7 +142,7 @@ static json_t *summary_json(const struct summary *s)
 		for (size_t c = 0; c < l->ncallers; c++)
 			json_array_append_new(callers, json_string(l->callers[c]));
 		json_array_append_new(locks, json_pack("{ss ss ss sI sI sI sI so}",
-			"mechanism", mechanism_name(l->mechanism), "kind", lock_kind_names[l->kind],
+			"mechanism", mechanism_name(l->mechanism), "kind", lock_kind_name(l->kind),
 			"key", l->key, "waiters", (json_int_t)l->waiters, "count", (json_int_t)l->count,
 			"total_ns", (json_int_t)l->total_ns, "max_ns", (json_int_t)l->max_ns,
 			"callers", callers));
@@ -328,14 +323,6 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 	m->contention_ns = get_u64(r, sub, "total_ns", where);
 	m->contention_max_ns = get_u64(r, sub, "max_ns", where);
 	m->page_faults = get_u64(r, obj, "page_faults", where);
-}
-
-static int lock_kind_from_name(const char *name)
-{
-	for (size_t i = 1; i < sizeof(lock_kind_names) / sizeof(lock_kind_names[0]); i++)
-		if (!strcmp(lock_kind_names[i], name))
-			return i;
-	return -1;
 }
 
 static void read_summary(struct reader *r, json_t *root, struct summary *s)
