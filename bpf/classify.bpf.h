@@ -84,15 +84,22 @@ __noinline int classify_file_ptr(__u64 file_ptr)
 	return MECH_NONE;
 }
 
-static __always_inline struct file *fd_to_file(struct task_struct *task, long fd)
+/* The caller's fd table: direct loads from the BTF task pointer (cheaper
+ * than probe-read helpers); only the fd array slot needs a probe read. */
+static __always_inline struct file *fd_to_file(long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
 	struct file *file = NULL;
+	struct fdtable *fdt;
+	struct file **fds;
 
-	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files || fd < 0)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }
@@ -102,22 +109,16 @@ static __always_inline int classify_file(struct file *file)
 	return classify_file_ptr((__u64)file);
 }
 
-/* fds are always the current task's: the syscall's caller */
-static __always_inline struct task_struct *current_task(void)
-{
-	return (struct task_struct *)bpf_get_current_task();
-}
-
 __noinline int classify_fd(long fd)
 {
-	return classify_file(fd_to_file(current_task(), fd));
+	return classify_file(fd_to_file(fd));
 }
 
 /* An epoll set is classified by the IPC objects it watches: the first IPC
  * object among the root of its interest tree and the root's children. */
 __noinline int classify_epoll(long epfd)
 {
-	struct file *file = fd_to_file(current_task(), epfd);
+	struct file *file = fd_to_file(epfd);
 	struct eventpoll *ep;
 	struct rb_node *nodes[3];
 	int mech;

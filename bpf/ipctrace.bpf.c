@@ -398,11 +398,12 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 	unsigned long args[8] = {};
 	char path[PATH_PREFIX_LEN];
 
-	args[0] = BPF_CORE_READ(regs, di);
-	args[1] = BPF_CORE_READ(regs, si);
-	args[2] = BPF_CORE_READ(regs, dx);
-	args[3] = BPF_CORE_READ(regs, r10);
-	args[4] = BPF_CORE_READ(regs, r8);
+	/* regs is a BTF pointer here: direct loads, no helper calls */
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
 	st->arg = args[2];
 	st->op = FUTEX_OP_NONE;
 	st->lock_object = 0;
@@ -424,7 +425,7 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 		return rule.mechanism && rule.mechanism != mech ? MECH_NONE : mech;
 	}
 	case SK_FLOCK: {
-		struct file *file = fd_to_file(task, args[0]);
+		struct file *file = fd_to_file(args[0]);
 
 		/* flock(2) waits unless LOCK_NB (4) */
 		if (!(args[1] & 4))
@@ -462,7 +463,7 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 		if (args[1] != F_GETLK && args[1] != F_SETLK && args[1] != F_SETLKW &&
 		    args[1] != F_OFD_GETLK && args[1] != F_OFD_SETLK && args[1] != F_OFD_SETLKW)
 			return MECH_NONE;
-		file = fd_to_file(task, args[0]);
+		file = fd_to_file(args[0]);
 		if (args[1] == F_SETLKW || args[1] == F_OFD_SETLKW)
 			st->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
 		return classify_file(file);
