@@ -300,69 +300,69 @@ static __always_inline int futex_op_sleeps(__u32 op)
 }
 
 /* Contention: a wait on something another task holds, keyed by the object. */
-static __always_inline void record_contention(void *ctx, struct task_state *st,
+static __always_inline void record_contention(void *ctx, struct call_state *c,
 					      struct task_struct *task)
 {
 	__u64 tgid = bpf_get_current_pid_tgid() >> 32;
 	int stack_id = -1;
 
-	if (!st->blocked_ns)
+	if (!c->blocked_ns)
 		return;
-	if (st->mechanism == MECH_FUTEX && st->kind == SK_FUTEX && futex_op_sleeps(st->op)) {
-		struct vma_lookup l = { .addr = st->arg, .object = tgid, .offset = st->arg };
+	if (c->mechanism == MECH_FUTEX && c->kind == SK_FUTEX && futex_op_sleeps(c->op)) {
+		struct vma_lookup l = { .addr = c->arg, .object = tgid, .offset = c->arg };
 
 		/* bpf_find_vma is 5.17+: before, shared futexes are keyed by address */
-		if (!(st->lock_object & FUTEX_PRIVATE_FLAG) &&
+		if (!(c->lock_object & FUTEX_PRIVATE_FLAG) &&
 		    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
-			bpf_find_vma(task, st->arg, vma_cb, &l, 0);
+			bpf_find_vma(task, c->arg, vma_cb, &l, 0);
 		if (capture_stacks)
 			stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-		record_lock_wait(ctx, LOCK_FUTEX, MECH_FUTEX, l.object, l.offset, st->blocked_ns,
+		record_lock_wait(ctx, LOCK_FUTEX, MECH_FUTEX, l.object, l.offset, c->blocked_ns,
 				 stack_id);
-	} else if (st->mechanism == MECH_FILE && st->lock_object) {
-		record_lock_wait(ctx, LOCK_FLOCK, MECH_FILE, st->lock_object, 0, st->blocked_ns, -1);
-	} else if (st->mechanism == MECH_SEM_SYSV && st->lock_object) {
-		record_lock_wait(ctx, LOCK_SEMOP, MECH_SEM_SYSV, st->lock_object - 1, 0,
-				 st->blocked_ns, -1);
+	} else if (c->mechanism == MECH_FILE && c->lock_object) {
+		record_lock_wait(ctx, LOCK_FLOCK, MECH_FILE, c->lock_object, 0, c->blocked_ns, -1);
+	} else if (c->mechanism == MECH_SEM_SYSV && c->lock_object) {
+		record_lock_wait(ctx, LOCK_SEMOP, MECH_SEM_SYSV, c->lock_object - 1, 0,
+				 c->blocked_ns, -1);
 	} else {
 		return;
 	}
-	st->contention_count++;
-	st->contention_ns += st->blocked_ns;
+	c->contention_count++;
+	c->contention_ns += c->blocked_ns;
 }
 
-static __always_inline void finish_syscall(void *ctx, struct task_state *st,
-					   struct task_struct *task, long ret, __u64 now)
+static __always_inline void finish_call(void *ctx, struct call_state *c,
+					struct task_struct *task, long ret, __u64 now)
 {
 	static const struct syscall_stats zero;
-	struct syscall_key key = { .nr = st->nr, .op = st->op };
+	struct syscall_key key = { .nr = c->nr, .op = c->op };
 	struct syscall_stats *s;
 	struct mechanism_stats *m;
-	__u64 latency = now - st->enter_ns, bytes = 0;
-	__u32 mech = st->mechanism;
+	__u64 latency = now - c->enter_ns, bytes = 0;
+	__u32 mech = c->mechanism;
 
-	if (st->kind == SK_OPEN)
+	if (c->kind == SK_OPEN)
 		mech = ret >= 0 ? classify_fd(ret) : MECH_NONE;
-	st->enter_ns = 0;
-	st->restart_ret = 0;
-	st->off_cpu_ns = 0;
+	c->enter_ns = 0;
+	c->restart_ret = 0;
+	c->handler_restarts = 0;
 	if (mech == MECH_NONE)
 		return;
-	st->mechanism = mech;
-	record_contention(ctx, st, task);
+	c->mechanism = mech;
+	record_contention(ctx, c, task);
 
 	key.mechanism = mech;
 	s = lookup_or_init(&syscall_stats, &key, &zero, &drops.syscall_stats_full);
 	if (!s)
 		return;
-	if (ret >= 0 && syscall_rules[st->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_RESULT)
+	if (ret >= 0 && syscall_rules[c->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_RESULT)
 		bytes = ret;
-	else if (ret >= 0 && syscall_rules[st->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_ARG2)
-		bytes = st->arg;
+	else if (ret >= 0 && syscall_rules[c->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_ARG2)
+		bytes = c->arg;
 	if (emit_events) {
 		struct event_task none = {};
 
-		emit_event(EVENT_SYSCALL, mech, st->op, st->nr, current_event_task(), none,
+		emit_event(EVENT_SYSCALL, mech, c->op, c->nr, current_event_task(), none,
 			   now - latency, latency, ret, bytes);
 	}
 	s->count++;
@@ -372,28 +372,28 @@ static __always_inline void finish_syscall(void *ctx, struct task_state *st,
 	if (latency > s->max_ns)
 		s->max_ns = latency;
 	s->hist[log2_slot(latency)]++;
-	s->blocked_count += st->blocked_count;
-	s->blocked_ns += st->blocked_ns;
-	s->contention_count += st->contention_count;
-	s->contention_ns += st->contention_ns;
+	s->blocked_count += c->blocked_count;
+	s->blocked_ns += c->blocked_ns;
+	s->contention_count += c->contention_count;
+	s->contention_ns += c->contention_ns;
 
-	if (st->blocked_count) {
+	if (c->blocked_count) {
 		m = mech_stats(mech);
 		if (m) {
-			m->blocked_count += st->blocked_count;
-			m->blocked_ns += st->blocked_ns;
-			if (st->blocked_max_ns > m->blocked_max_ns)
-				m->blocked_max_ns = st->blocked_max_ns;
+			m->blocked_count += c->blocked_count;
+			m->blocked_ns += c->blocked_ns;
+			if (c->blocked_max_ns > m->blocked_max_ns)
+				m->blocked_max_ns = c->blocked_max_ns;
 			/* one sample per call: the episodes of one call are rarely more than one */
-			m->blocked_hist[log2_slot(st->blocked_ns / st->blocked_count)] +=
-				st->blocked_count;
+			m->blocked_hist[log2_slot(c->blocked_ns / c->blocked_count)] +=
+				c->blocked_count;
 		}
 	}
 }
 
 /* Classify the call at entry; MECH_NONE means "not IPC, do not count". */
-static __always_inline int classify_call(struct task_struct *task, struct pt_regs *regs,
-					 struct syscall_rule rule, struct task_state *st)
+static __always_inline int classify_call(struct pt_regs *regs, struct syscall_rule rule,
+					 struct call_state *c)
 {
 	unsigned long args[8] = {};
 	char path[PATH_PREFIX_LEN];
@@ -404,19 +404,19 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 	args[2] = regs->dx;
 	args[3] = regs->r10;
 	args[4] = regs->r8;
-	st->arg = args[2];
-	st->op = FUTEX_OP_NONE;
-	st->lock_object = 0;
+	c->arg = args[2];
+	c->op = FUTEX_OP_NONE;
+	c->lock_object = 0;
 
 	switch (rule.kind) {
 	case SK_FIXED:
 		if (rule.mechanism == MECH_SEM_SYSV)
-			st->lock_object = args[0] + 1; /* semid, +1 so that 0 means none */
+			c->lock_object = args[0] + 1; /* semid, +1 so that 0 means none */
 		return rule.mechanism;
 	case SK_FUTEX:
-		st->op = args[1] & FUTEX_CMD_MASK;
-		st->arg = args[0];
-		st->lock_object = args[1] & FUTEX_PRIVATE_FLAG;
+		c->op = args[1] & FUTEX_CMD_MASK;
+		c->arg = args[0];
+		c->lock_object = args[1] & FUTEX_PRIVATE_FLAG;
 		return MECH_FUTEX;
 	case SK_FD: {
 		int mech = classify_fd(args[rule.arg & 7]);
@@ -429,7 +429,7 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 
 		/* flock(2) waits unless LOCK_NB (4) */
 		if (!(args[1] & 4))
-			st->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
+			c->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
 		return classify_file(file);
 	}
 	case SK_OPEN:
@@ -465,7 +465,7 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 			return MECH_NONE;
 		file = fd_to_file(args[0]);
 		if (args[1] == F_SETLKW || args[1] == F_OFD_SETLKW)
-			st->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
+			c->lock_object = (__u64)BPF_CORE_READ(file, f_inode);
 		return classify_file(file);
 	}
 	case SK_POLL:
@@ -478,25 +478,49 @@ static __always_inline int classify_call(struct task_struct *task, struct pt_reg
 	return MECH_NONE;
 }
 
+/*
+ * A signal interrupted a call (-ERESTART* at exit).  The kernel either
+ * restarts it (same syscall again, or restart_syscall) -- possibly after a
+ * handler ran and made calls of its own -- or returns EINTR.  Either way
+ * it is one call, as the program sees it.
+ */
+static __always_inline void resolve_interrupted(void *ctx, struct task_state *st,
+						struct task_struct *task, long id)
+{
+	struct call_state *c = &st->interrupted;
+
+	if (!c->enter_ns)
+		return;
+	if (id == c->nr || id == nr_restart_syscall) {
+		/* restarted: the same call goes on */
+		__builtin_memcpy(&st->call, c, sizeof(*c));
+		st->call.restart_ret = 0;
+		st->call.handler_restarts = 0;
+		c->enter_ns = 0;
+		return;
+	}
+	if (c->handler_restarts)
+		return; /* a call of the handler: the restart comes after rt_sigreturn */
+	finish_call(ctx, c, task, -EINTR, c->exit_ns);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = traced(task);
 	struct syscall_rule rule;
+	struct call_state *c;
 	int mech;
 
 	if (!st && pending_count > 0)
 		st = adopt_pending(task);
 	if (!st || st->flags & TASK_AWAIT_EXEC)
 		return 0;
-	if (st->restart_ret) {
-		/* the kernel re-enters an interrupted call: it is still one call */
-		if (id == st->nr || id == nr_restart_syscall) {
-			st->restart_ret = 0;
-			return 0;
-		}
-		finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	if (st->interrupted.enter_ns) {
+		resolve_interrupted(ctx, st, task, id);
+		if (st->call.enter_ns)
+			return 0; /* resumed */
 	}
 	if (id < 0 || id >= MAX_SYSCALL_NR)
 		return 0;
@@ -506,18 +530,21 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	rule.bytes = syscall_rules[id].bytes;
 	if (rule.kind == SK_UNTRACED)
 		return 0;
-	mech = classify_call(task, regs, rule, st);
+	c = &st->call;
+	mech = classify_call(regs, rule, c);
 	if (mech == MECH_NONE && rule.kind != SK_OPEN)
 		return 0;
-	st->nr = id;
-	st->kind = rule.kind;
-	st->mechanism = mech;
-	st->blocked_ns = 0;
-	st->blocked_count = 0;
-	st->blocked_max_ns = 0;
-	st->contention_ns = 0;
-	st->contention_count = 0;
-	st->enter_ns = bpf_ktime_get_ns();
+	c->nr = id;
+	c->kind = rule.kind;
+	c->mechanism = mech;
+	c->blocked_ns = 0;
+	c->blocked_count = 0;
+	c->blocked_max_ns = 0;
+	c->contention_ns = 0;
+	c->contention_count = 0;
+	c->restart_ret = 0;
+	c->handler_restarts = 0;
+	c->enter_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -528,18 +555,20 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct task_state *st = traced(task);
 	__u64 now;
 
-	if (!st || !st->enter_ns || st->restart_ret)
+	if (!st || !st->call.enter_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
-	    ret == -ERESTART_RESTARTBLOCK) {
-		/* a signal interrupted the call: it is restarted or fails with EINTR,
-		 * which the next sys_enter or signal_deliver tells */
-		st->restart_ret = ret;
-		st->exit_ns = now;
+	st->off_cpu_ns = 0;
+	if ((ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	     ret == -ERESTART_RESTARTBLOCK) && !st->interrupted.enter_ns) {
+		/* set aside until signal_deliver or the next sys_enter tells its fate */
+		st->call.restart_ret = ret;
+		st->call.exit_ns = now;
+		__builtin_memcpy(&st->interrupted, &st->call, sizeof(st->call));
+		st->call.enter_ns = 0;
 		return 0;
 	}
-	finish_syscall(ctx, st, task, ret, now);
+	finish_call(ctx, &st->call, task, ret, now);
 	return 0;
 }
 
@@ -548,6 +577,7 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = traced(task);
+	struct call_state *c;
 	struct signal_stats *s;
 	__u32 signo = sig;
 	__u64 key, *generated_ns;
@@ -575,17 +605,20 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 			bpf_map_delete_elem(&signals_pending, &key);
 		}
 	}
-	if (!st->restart_ret)
+	c = &st->interrupted;
+	if (!c->enter_ns)
 		return 0;
 	/* mirror the kernel's restart decision (arch handle_signal) */
 	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
 	flags = BPF_CORE_READ(ka, sa.sa_flags);
 	if (handler <= 1)
+		return 0; /* no handler: the kernel restarts the call */
+	if (c->restart_ret == -ERESTARTNOINTR ||
+	    (c->restart_ret == -ERESTARTSYS && (flags & SA_RESTART))) {
+		c->handler_restarts = 1;
 		return 0;
-	if (st->restart_ret == -ERESTARTNOINTR ||
-	    (st->restart_ret == -ERESTARTSYS && (flags & SA_RESTART)))
-		return 0;
-	finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	}
+	finish_call(ctx, c, task, -EINTR, c->exit_ns);
 	return 0;
 }
 
@@ -665,8 +698,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 
 	if (!st)
 		return 0;
-	if (st->restart_ret)
-		finish_syscall(ctx, st, task, -EINTR, st->exit_ns);
+	if (st->interrupted.enter_ns)
+		finish_call(ctx, &st->interrupted, task, -EINTR, st->interrupted.exit_ns);
 	if (task->pid == task->tgid) {
 		/* the name it ends with (prctl may have renamed it since exec) */
 		__u32 tgid = task->tgid;
@@ -687,8 +720,8 @@ static __always_inline __u32 waker_mechanism(struct task_state *waker)
 
 	if (timer && *timer)
 		return MECH_TIMER;
-	if (waker && waker->enter_ns && waker->mechanism != MECH_NONE)
-		return waker->mechanism;
+	if (waker && waker->call.enter_ns && waker->call.mechanism != MECH_NONE)
+		return waker->call.mechanism;
 	if ((__u32)bpf_get_current_pid_tgid() == 0)
 		return MECH_TIMER;
 	return MECH_OTHER;
@@ -751,8 +784,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	__u64 now = 0;
 
 	/* blocked: a voluntary sleep inside a counted call (not a preemption) */
-	if (prev_st && prev_st->enter_ns && !prev_st->restart_ret && !preempt &&
-	    task_state_bits(prev) != 0) {
+	if (prev_st && prev_st->call.enter_ns && !preempt && task_state_bits(prev) != 0) {
 		now = bpf_ktime_get_ns();
 		prev_st->off_cpu_ns = now;
 	}
@@ -767,14 +799,14 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		if (emit_events) {
 			struct event_task none = {};
 
-			emit_event(EVENT_BLOCKED, next_st->mechanism, 0, next_st->nr,
+			emit_event(EVENT_BLOCKED, next_st->call.mechanism, 0, next_st->call.nr,
 				   event_task_of(next), none, next_st->off_cpu_ns, blocked, 0, 0);
 		}
 		next_st->off_cpu_ns = 0;
-		next_st->blocked_ns += blocked;
-		next_st->blocked_count++;
-		if (blocked > next_st->blocked_max_ns)
-			next_st->blocked_max_ns = blocked;
+		next_st->call.blocked_ns += blocked;
+		next_st->call.blocked_count++;
+		if (blocked > next_st->call.blocked_max_ns)
+			next_st->call.blocked_max_ns = blocked;
 	}
 	if (next_st->woken_ns) {
 		__u64 latency = now - next_st->woken_ns;
@@ -796,7 +828,7 @@ int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
 	struct task_state *st = traced(bpf_get_current_task_btf());
 
-	if (!st || !st->enter_ns)
+	if (!st || !st->call.enter_ns)
 		return 0;
 	st->kernel_lock_ns = bpf_ktime_get_ns();
 	st->kernel_lock_addr = (__u64)lock;
@@ -813,10 +845,11 @@ int BPF_PROG(contention_end, void *lock, int ret)
 		return 0;
 	wait = bpf_ktime_get_ns() - st->kernel_lock_ns;
 	st->kernel_lock_ns = 0;
-	st->contention_count++;
-	st->contention_ns += wait;
+	st->call.contention_count++;
+	st->call.contention_ns += wait;
 	/* the kernel stack names the IPC path that took the lock */
-	record_lock_wait(ctx, LOCK_KERNEL, st->mechanism != MECH_NONE ? st->mechanism : MECH_OTHER,
+	record_lock_wait(ctx, LOCK_KERNEL,
+			 st->call.mechanism != MECH_NONE ? st->call.mechanism : MECH_OTHER,
 			 (__u64)lock, 0, wait, bpf_get_stackid(ctx, &stacks, 0));
 	return 0;
 }

@@ -157,33 +157,42 @@ struct lock_wait_stats {
 	__u64 max_ns;
 };
 
+/* One counted syscall in flight. */
+struct call_state {
+	__u64 enter_ns;      /* since, 0 if none */
+	__u64 exit_ns;       /* when an interrupted call left the kernel */
+	__u64 arg;           /* bytes length, futex address, ... kept from entry */
+	__u64 lock_object;   /* contention key */
+	__u64 blocked_ns;    /* off-CPU inside the call */
+	__u64 blocked_count;
+	__u64 blocked_max_ns;
+	__u64 contention_ns; /* kernel-lock waits inside the call */
+	__u64 contention_count;
+	__s64 restart_ret;   /* -ERESTART* seen at exit: restarted or EINTR, to be told */
+	__u32 nr;
+	__u32 op;
+	__u16 mechanism;
+	__u8 kind;
+	__u8 handler_restarts; /* a handler runs first, then the kernel restarts it */
+	__u32 pad;
+};
+
 /*
  * Per traced task, in task-local storage: its presence is what "traced"
  * means, so a reused pid is never mistaken for a traced one.  User space
- * creates entries (zeroed) for the tasks it starts or attaches to.
+ * creates entries (zeroed but for flags) for the tasks it starts or
+ * attaches to.
  */
 struct task_state {
-	__u64 enter_ns;      /* counted syscall in flight since, 0 if none */
-	__u64 exit_ns;       /* when a restartable call left the kernel */
-	__u64 arg;           /* bytes length, futex address, ... kept from entry */
-	__u64 lock_object;   /* contention key of the call in flight */
-	__u64 blocked_ns;    /* off-CPU inside the call in flight */
-	__u64 blocked_count;
-	__u64 blocked_max_ns;
-	__u64 contention_ns; /* kernel-lock waits inside the call in flight */
-	__u64 contention_count;
+	struct call_state call;        /* the call in flight */
+	struct call_state interrupted; /* a call a signal interrupted, while its handler runs */
 	__u64 off_cpu_ns;    /* went to sleep inside a counted call at */
 	__u64 woken_ns;      /* last wake-up, for run-queue latency */
 	__u64 kernel_lock_ns;
 	__u64 kernel_lock_addr;
-	__s64 restart_ret;   /* -ERESTART* seen at exit, awaiting restart */
-	__u32 nr;
-	__u32 op;
-	__u16 mechanism;
 	__u16 woken_mechanism;
-	__u8 kind;
 	__u8 flags; /* TASK_* */
-	__u8 pad[2];
+	__u8 pad[5];
 };
 
 /* Held by ipctrace before exec: counting starts at its exec. */
@@ -232,6 +241,7 @@ struct drop_counters {
 	__u64 lock_waits_full;
 	__u64 stacks_lost;
 	__u64 events_lost;
+	__u64 recursion_misses; /* hook runs the kernel skipped: a hook interrupted itself on a CPU (filled by user space) */
 };
 
 #endif /* IPCTRACE_H */

@@ -427,54 +427,75 @@ out:
 	return status;
 }
 
-static int cmd_run(int argc, char **argv)
+/* `run`'s command line, parsed with no side effect but messages (the option
+ * fuzzer, tests/fuzz/fuzz_options.c, calls it): the options into o, then the
+ * bundled *workload (NULL for -- COMMAND) and its arguments, or the command,
+ * appended to args, which has room for argc.  0, -1 after --help or
+ * --version, or an exit status after one line on stderr. */
+static int parse_run_args(struct run_options *o, int argc, char **argv,
+			  const struct workload_info **workload, char **args, int *nargs)
 {
-	struct run_options o = { .format = FORMAT_TEXT };
-	char binary[PATH_MAX], **child_argv;
-	const struct workload_info *w;
-	int opt, status, nchild = 0;
+	int opt, status;
 
+	*workload = NULL;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, run_short_options, run_long_options, NULL)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
-		status = handle_run_option(&o, opt, optarg);
+		status = handle_run_option(o, opt, optarg);
 		if (status)
-			return status < 0 ? 0 : status;
+			return status;
 	}
 	if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
 		if (optind == argc)
 			return usage_error("run: nothing to run after '--'%s", "");
-		return run_traced(&o, NULL, argv + optind, argc - optind, NULL);
+		while (optind < argc)
+			args[(*nargs)++] = argv[optind++];
+		return 0;
 	}
 	if (optind == argc)
 		return usage_error("run: name a workload (ipctrace list) or give -- COMMAND%s", "");
-	w = workload_find(argv[optind]);
-	if (!w) {
+	*workload = workload_find(argv[optind]);
+	if (!*workload) {
 		fprintf(stderr, "ipctrace: unknown workload '%s'; bundled workloads:", argv[optind]);
 		for (size_t i = 0; i < workload_count; i++)
 			fprintf(stderr, " %s", workload_registry[i].name);
 		fprintf(stderr, "\n");
 		return EXIT_USAGE;
 	}
-	if (find_workload_binary(binary, sizeof(binary))) {
-		fprintf(stderr, "ipctrace: %s not found next to ipctrace or in %s: reinstall\n",
-			WORKLOAD_BINARY, IPCTRACE_LIBEXECDIR);
-		return EXIT_UNAVAILABLE;
-	}
+	return split_workload_args(o, argc - optind - 1, argv + optind + 1, args, nargs);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_options o = { .format = FORMAT_TEXT };
+	char binary[PATH_MAX], **child_argv;
+	const struct workload_info *w;
+	int status, nargs = 0;
+
+	/* the workload binary and name go before its arguments; NULL after them */
 	child_argv = calloc(argc + 3, sizeof(char *));
 	if (!child_argv)
 		return EXIT_SOFTWARE;
-	child_argv[nchild++] = binary;
-	child_argv[nchild++] = (char *)w->name;
-	status = split_workload_args(&o, argc - optind - 1, argv + optind + 1, child_argv, &nchild);
-	if (status) {
-		free(child_argv);
-		return status < 0 ? 0 : status;
+	status = parse_run_args(&o, argc, argv, &w, child_argv + 2, &nargs);
+	if (status)
+		goto out;
+	if (!w) {
+		status = run_traced(&o, NULL, child_argv + 2, nargs, NULL);
+		goto out;
 	}
-	status = run_traced(&o, w->name, child_argv, nchild, NULL);
+	if (find_workload_binary(binary, sizeof(binary))) {
+		fprintf(stderr, "ipctrace: %s not found next to ipctrace or in %s: reinstall\n",
+			WORKLOAD_BINARY, IPCTRACE_LIBEXECDIR);
+		status = EXIT_UNAVAILABLE;
+		goto out;
+	}
+	child_argv[0] = binary;
+	child_argv[1] = (char *)w->name;
+	status = run_traced(&o, w->name, child_argv, nargs + 2, NULL);
+out:
 	free(child_argv);
-	return status;
+	return status < 0 ? 0 : status;
 }
 
 #define ATTACH_MAX 1024

@@ -50,16 +50,16 @@ static int read_stat(pid_t pid, pid_t *ppid, unsigned long *flags)
 
 pid_t procfs_ppid(pid_t pid)
 {
-	unsigned long flags;
-	pid_t ppid;
+	unsigned long flags = 0;
+	pid_t ppid = 0;
 
 	return read_stat(pid, &ppid, &flags) ? 0 : ppid;
 }
 
 bool procfs_is_kernel_thread(pid_t pid)
 {
-	unsigned long flags;
-	pid_t ppid;
+	unsigned long flags = 0;
+	pid_t ppid = 0;
 
 	return !read_stat(pid, &ppid, &flags) && (flags & PF_KTHREAD);
 }

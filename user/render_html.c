@@ -55,9 +55,7 @@ static void html_text(FILE *out, const char *text)
 		case '\'': fputs("&#39;", out); break;
 		default:
 			/* control characters are not text: show them as U+FFFD */
-			if (*p < 0x20 && *p != '\t' && *p != '\n')
-				fputs("&#xFFFD;", out);
-			else if (*p == 0x7f)
+			if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
 				fputs("&#xFFFD;", out);
 			else
 				fputc(*p, out);

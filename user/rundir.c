@@ -109,9 +109,12 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 {
 	(void)st;
 	(void)ftw;
+	/* best effort: whatever cannot go, the walk goes on */
 	if (flag == FTW_DP)
-		return rmdir(path) ? 0 : 0;
-	return unlink(path) ? 0 : 0;
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
 }
 
 int rundir_remove(const char *path)

@@ -14,6 +14,7 @@ const struct drop_field drop_fields[] = {
 	{ "lock_waits_full", "lock waits", offsetof(struct drop_counters, lock_waits_full) },
 	{ "stacks_lost", "stacks", offsetof(struct drop_counters, stacks_lost) },
 	{ "events_lost", "events", offsetof(struct drop_counters, events_lost) },
+	{ "recursion_misses", "hook runs skipped by the kernel", offsetof(struct drop_counters, recursion_misses) },
 };
 const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
 

@@ -177,5 +177,8 @@ int render(FILE *out, const struct summary *s, enum output_format format, bool h
 
 /* Reading a saved summary: 0, or -1 with a one-line reason in err. */
 int summary_read_json(const char *path, struct summary *s, char *err, size_t errlen);
+/* The same from LEN bytes of DATA; NAME stands for them in err (the fuzzer's entry). */
+int summary_read_json_buffer(const char *data, size_t len, const char *name, struct summary *s,
+			     char *err, size_t errlen);
 
 #endif

@@ -459,31 +459,31 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	}
 }
 
-int summary_read_json(const char *path, struct summary *s, char *err, size_t errlen)
+/* The summary in root (NULL: jerr says why), read from NAME; frees root. */
+static int summary_from_json(json_t *root, const json_error_t *jerr, const char *name,
+			     struct summary *s, char *err, size_t errlen)
 {
 	struct reader r = { .err = err, .errlen = errlen };
-	json_error_t jerr;
-	json_t *root, *schema;
+	json_t *schema;
 
 	summary_init(s);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		if (jerr.line < 0 || jerr.position == 0)
-			snprintf(err, errlen, "%s: %s", path, jerr.text);
+		if (jerr->line < 0 || jerr->position == 0)
+			snprintf(err, errlen, "%s: %s", name, jerr->text);
 		else
-			snprintf(err, errlen, "%s:%d:%d: not a valid JSON summary: %s", path, jerr.line,
-				 jerr.column, jerr.text);
+			snprintf(err, errlen, "%s:%d:%d: not a valid JSON summary: %s", name, jerr->line,
+				 jerr->column, jerr->text);
 		return -1;
 	}
 	schema = json_object_get(root, "schema");
 	if (!json_is_string(schema)) {
-		snprintf(err, errlen, "%s: not an ipctrace summary (no \"schema\" field)", path);
+		snprintf(err, errlen, "%s: not an ipctrace summary (no \"schema\" field)", name);
 		json_decref(root);
 		return -1;
 	}
 	if (strcmp(json_string_value(schema), SUMMARY_SCHEMA)) {
 		snprintf(err, errlen, "%s: schema '%s' is not supported (this ipctrace reads '%s')",
-			 path, json_string_value(schema), SUMMARY_SCHEMA);
+			 name, json_string_value(schema), SUMMARY_SCHEMA);
 		json_decref(root);
 		return -1;
 	}
@@ -493,10 +493,27 @@ int summary_read_json(const char *path, struct summary *s, char *err, size_t err
 		char reason[256];
 
 		snprintf(reason, sizeof(reason), "%s", err);
-		snprintf(err, errlen, "%s: invalid summary: %s", path, reason);
+		snprintf(err, errlen, "%s: invalid summary: %s", name, reason);
 		summary_free(s);
 		return -1;
 	}
 	summary_finish(s);
 	return 0;
+}
+
+int summary_read_json(const char *path, struct summary *s, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+	return summary_from_json(root, &jerr, path, s, err, errlen);
+}
+
+int summary_read_json_buffer(const char *data, size_t len, const char *name, struct summary *s,
+			     char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	return summary_from_json(root, &jerr, name, s, err, errlen);
 }

@@ -67,7 +67,8 @@ struct ksyms *ksyms_load(void)
 		k->count++;
 	}
 	fclose(f);
-	qsort(k->syms, k->count, sizeof(*k->syms), compare_ksyms);
+	if (k->count) /* syms is NULL then, and qsort's base must not be */
+		qsort(k->syms, k->count, sizeof(*k->syms), compare_ksyms);
 	return k;
 fail:
 	if (f)

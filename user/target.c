@@ -94,7 +94,7 @@ int target_release(struct target *t, const char *what)
 	return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
 
-int target_wait(struct target *t, volatile sig_atomic_t *stop_signal)
+int target_wait(struct target *t, const volatile sig_atomic_t *stop_signal)
 {
 	int forwarded = 0, status;
 

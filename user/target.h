@@ -19,7 +19,7 @@ int target_spawn(struct target *t, char *const argv[], const char *user);
 int target_release(struct target *t, const char *what);
 /* Wait for the child; forwards SIGINT/SIGTERM that ipctrace receives.
  * Returns the shell-style status: code, or 128 + signal. */
-int target_wait(struct target *t, volatile sig_atomic_t *stop_signal);
+int target_wait(struct target *t, const volatile sig_atomic_t *stop_signal);
 void target_kill(struct target *t);
 
 #endif

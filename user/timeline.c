@@ -36,7 +36,6 @@ struct timeline {
 	__u64 t0_ns;
 	__u64 events;
 	__u64 flow_id;
-	int write_error;
 	__u64 seen[SEEN_SLOTS]; /* (pid << 32 | tid) + 1 of every track, open addressing */
 	size_t nseen;
 };

@@ -317,10 +317,11 @@ int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags)
 	pidfd = syscall(SYS_pidfd_open, tid, 0);
 	if (pidfd < 0 && errno == EINVAL)
 		pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (pidfd < 0 && errno == EINVAL) {
+	if (pidfd < 0 && (errno == EINVAL || errno == ENOSYS)) {
 		__u32 key = tid;
 
-		/* older kernels: the BPF side adopts it on its next syscall */
+		/* older kernels, or no pidfd_open at all (a seccomp filter,
+		 * valgrind): the BPF side adopts it on its next syscall */
 		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pending_tids), &key, &flags,
 					BPF_NOEXIST))
 			return errno == EEXIST ? 0 : -errno;
@@ -583,10 +584,18 @@ static void collect_locks(struct tracer *t, struct summary *s)
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		prev = &key;
 		if (n == capacity) {
+			struct lock_wait_key *more_keys;
+			struct lock_wait_stats *more_values;
+
+			/* on failure the old arrays stay ours, to free at out: */
 			capacity = capacity ? 2 * capacity : 64;
-			keys = realloc(keys, capacity * sizeof(*keys));
-			values = realloc(values, capacity * sizeof(*values));
-			if (!keys || !values)
+			more_keys = realloc(keys, capacity * sizeof(*keys));
+			if (more_keys)
+				keys = more_keys;
+			more_values = realloc(values, capacity * sizeof(*values));
+			if (more_values)
+				values = more_values;
+			if (!more_keys || !more_values)
 				goto out;
 		}
 		if (bpf_map_lookup_elem(fd, &key, &values[n]))
@@ -660,6 +669,24 @@ static void collect_processes(struct tracer *t, struct summary *s)
 	}
 }
 
+/* A hook that fires while the same program runs on that CPU (an interrupt
+ * inside it) is skipped by the kernel: count those, never hide them. */
+static __u64 recursion_misses(struct tracer *t)
+{
+	struct bpf_program *prog;
+	__u64 misses = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			misses += info.recursion_misses;
+	}
+	return misses;
+}
+
 int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 {
 	stack_symbols_pause(t->stack_symbols);
@@ -680,6 +707,7 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 	collect_locks(t, s);
 	collect_processes(t, s);
 	s->drops = t->skel->bss->drops;
+	s->drops.recursion_misses = recursion_misses(t);
 	s->lost_events = s->drops.events_lost;
 	summary_finish(s);
 	return 0;

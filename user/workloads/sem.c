@@ -123,6 +123,7 @@ int sem_main(int argc, char **argv)
 	pid_t sorted[MAX_CHILDREN];
 	for (long i = 0; i < children; i++)
 		sorted[i] = pids[i];
+	/* cppcheck-suppress uninitvar ; children >= 1 (its range): qsort reads only slots set */
 	qsort(sorted, children, sizeof(pid_t), compare_pids);
 	for (long row = 0; row < db->count && row < rows; row++) {
 		pid_t *hit = bsearch(&db->rows[row], sorted, children, sizeof(pid_t), compare_pids);
