@@ -273,8 +273,13 @@ static int find_workload_binary(char *path, size_t len)
 
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(path, len, "%s/%s", dirname(self), WORKLOAD_BINARY);
-		if (!access(path, X_OK))
+		/* beside it (the build tree), or PREFIX/libexec for PREFIX/sbin/ipctrace,
+		 * whatever PREFIX it was built with */
+		if (snprintf(path, len, "%s/%s", dirname(self), WORKLOAD_BINARY) < (int)len &&
+		    !access(path, X_OK))
+			return 0;
+		if (snprintf(path, len, "%s/../libexec/ipctrace/%s", self, WORKLOAD_BINARY) <
+			    (int)len && !access(path, X_OK))
 			return 0;
 	}
 	snprintf(path, len, "%s/%s", IPCTRACE_LIBEXECDIR, WORKLOAD_BINARY);
