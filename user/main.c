@@ -372,8 +372,11 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 
 	if (workload) {
 		struct passwd *pw = o->user ? getpwnam(o->user) : NULL;
-		int err = rundir_create(rundir, sizeof(rundir), pw ? pw->pw_uid : getuid(),
-					pw ? pw->pw_gid : getgid());
+		int err;
+
+		rundir_sweep_stale();
+		err = rundir_create(rundir, sizeof(rundir), pw ? pw->pw_uid : getuid(),
+				    pw ? pw->pw_gid : getgid());
 
 		if (err) {
 			fprintf(stderr, "ipctrace: cannot create a run directory: %s\n", strerror(-err));
@@ -384,6 +387,7 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 		setenv(RUNDIR_ENV, rundir, 1);
 	}
 	install_stop_handlers();
+	target_adopt_orphans();
 	status = target_spawn(&target, argv, o->user);
 	if (status)
 		goto out;
@@ -398,6 +402,8 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	snprintf(what, sizeof(what), "%s", workload ? workload : argv[0]);
 	status = target_release(&target, what);
 	exit_status = target_wait(&target, &stop_signal);
+	if (stop_signal)
+		target_stop_orphans();
 	tracer_mark_stopped(&tracer);
 	if (status) {
 		target_kill(&target);
@@ -444,6 +450,7 @@ static int parse_run_args(struct run_options *o, int argc, char **argv,
 
 	*workload = NULL;
 	optind = 1;
+	argv[0] = "ipctrace"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, run_short_options, run_long_options, NULL)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
@@ -582,6 +589,7 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	int opt, status;
 
 	optind = 1;
+	argv[0] = "ipctrace"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, "p:d:i:o:f:qvh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -822,6 +830,7 @@ static int cmd_report(int argc, char **argv)
 	int opt, status = 0;
 
 	optind = 1;
+	argv[0] = "ipctrace"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, "f:o:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
@@ -961,6 +970,7 @@ static int cmd_compare(int argc, char **argv)
 			break;
 		}
 	optind = 1;
+	argv[0] = "ipctrace"; /* getopt's messages name the program */
 	while ((opt = getopt_long(end, argv, "o:f:u:qvh", long_options, NULL)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <mqueue.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,18 @@
 
 #define MQUEUE_MAGIC 0x19800202
 
-int rundir_create(char *path, size_t len, uid_t owner, gid_t group)
+static const char *tmpdir(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(path, len, "%s/ipctrace-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+/* Named after ipctrace's pid, so a later run can tell a directory whose
+ * ipctrace was killed (SIGKILL leaves no chance to clean up). */
+int rundir_create(char *path, size_t len, uid_t owner, gid_t group)
+{
+	snprintf(path, len, "%s/ipctrace-run.%d.XXXXXX", tmpdir(), (int)getpid());
 	if (!mkdtemp(path))
 		return -errno;
 	if (chown(path, owner, group)) {
@@ -115,6 +123,32 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	else
 		unlink(path);
 	return 0;
+}
+
+int rundir_sweep_stale(void)
+{
+	const char *dir = tmpdir();
+	struct dirent *entry;
+	int swept = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((entry = readdir(d))) {
+		char path[PATH_MAX];
+		int pid;
+
+		if (sscanf(entry->d_name, "ipctrace-run.%d.", &pid) != 1 || pid <= 0)
+			continue;
+		if (!kill(pid, 0) || errno != ESRCH)
+			continue; /* its ipctrace still runs */
+		if (snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name) >= (int)sizeof(path))
+			continue;
+		rundir_remove(path);
+		swept++;
+	}
+	closedir(d);
+	return swept;
 }
 
 int rundir_remove(const char *path)

@@ -16,6 +16,9 @@
 
 /* 0, or -errno; path receives the directory */
 int rundir_create(char *path, size_t len, uid_t owner, gid_t group);
+/* remove the run directories (and their objects) of ipctraces that died
+ * without cleaning up; returns how many */
+int rundir_sweep_stale(void);
 /* remove every object named after the directory, then the directory;
  * returns how many objects were left by the workload and removed */
 int rundir_remove(const char *path);

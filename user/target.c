@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include "procfs.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -115,6 +118,30 @@ int target_wait(struct target *t, const volatile sig_atomic_t *stop_signal)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+void target_adopt_orphans(void)
+{
+	/* descendants whose parent exits become ours, so that a stop can reach them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+void target_stop_orphans(void)
+{
+	pid_t self = getpid(), orphans[1024];
+	size_t n = procfs_descendants(&self, 1, orphans, sizeof(orphans) / sizeof(orphans[0]));
+	struct timespec pause = { .tv_nsec = 20000000 };
+
+	for (size_t i = 0; i < n; i++)
+		kill(orphans[i], SIGTERM);
+	/* half a second to go, then no choice */
+	for (int tries = 0; tries < 25 && waitpid(-1, NULL, WNOHANG) >= 0; tries++)
+		nanosleep(&pause, NULL);
+	n = procfs_descendants(&self, 1, orphans, sizeof(orphans) / sizeof(orphans[0]));
+	for (size_t i = 0; i < n; i++)
+		kill(orphans[i], SIGKILL);
+	while (waitpid(-1, NULL, WNOHANG) > 0 || (n && waitpid(-1, NULL, 0) > 0))
+		;
 }
 
 void target_kill(struct target *t)

@@ -21,5 +21,9 @@ int target_release(struct target *t, const char *what);
  * Returns the shell-style status: code, or 128 + signal. */
 int target_wait(struct target *t, const volatile sig_atomic_t *stop_signal);
 void target_kill(struct target *t);
+/* Become the subreaper of what the target forks, so that when ipctrace is
+ * stopped target_stop_orphans() can end descendants whose parent is gone. */
+void target_adopt_orphans(void);
+void target_stop_orphans(void);
 
 #endif
