@@ -174,7 +174,20 @@ static __always_inline __u32 log2_slot(__u64 v)
 	shift = (v > 0x3) << 1; v >>= shift; slot |= shift;
 	slot |= (v >> 1);
 	slot += v ? 1 : 0;
-	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+	return slot;
+}
+
+/* The histogram bucket of v.  The clamp sits behind a compiler barrier so
+ * that the verifier (6.1's too) sees the bound on the very register used. */
+static __always_inline void hist_add(__u64 *hist, __u64 v, __u64 n)
+{
+	__u64 slot = log2_slot(v); /* 64-bit: no zero-extended copy to lose the bound on */
+
+	barrier_var(slot);
+	if (slot >= HIST_SLOTS)
+		slot = HIST_SLOTS - 1;
+	barrier_var(slot);
+	hist[slot] += n;
 }
 
 static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero,
@@ -371,7 +384,7 @@ static __always_inline void finish_call(void *ctx, struct call_state *c,
 	s->total_ns += latency;
 	if (latency > s->max_ns)
 		s->max_ns = latency;
-	s->hist[log2_slot(latency)]++;
+	hist_add(s->hist, latency, 1);
 	s->blocked_count += c->blocked_count;
 	s->blocked_ns += c->blocked_ns;
 	s->contention_count += c->contention_count;
@@ -385,8 +398,8 @@ static __always_inline void finish_call(void *ctx, struct call_state *c,
 			if (c->blocked_max_ns > m->blocked_max_ns)
 				m->blocked_max_ns = c->blocked_max_ns;
 			/* one sample per call: the episodes of one call are rarely more than one */
-			m->blocked_hist[log2_slot(c->blocked_ns / c->blocked_count)] +=
-				c->blocked_count;
+			hist_add(m->blocked_hist, c->blocked_ns / c->blocked_count,
+				 c->blocked_count);
 		}
 	}
 }
@@ -511,6 +524,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	struct task_state *st = traced(task);
 	struct syscall_rule rule;
 	struct call_state *c;
+	__u32 nr;
 	int mech;
 
 	if (!st && pending_count > 0)
@@ -524,17 +538,19 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	}
 	if (id < 0 || id >= MAX_SYSCALL_NR)
 		return 0;
-	rule.kind = syscall_rules[id].kind;
-	rule.mechanism = syscall_rules[id].mechanism;
-	rule.arg = syscall_rules[id].arg;
-	rule.bytes = syscall_rules[id].bytes;
+	/* an unsigned, masked index: the 6.1 verifier loses the signed bounds */
+	nr = (__u32)id & (MAX_SYSCALL_NR - 1);
+	rule.kind = syscall_rules[nr].kind;
+	rule.mechanism = syscall_rules[nr].mechanism;
+	rule.arg = syscall_rules[nr].arg;
+	rule.bytes = syscall_rules[nr].bytes;
 	if (rule.kind == SK_UNTRACED)
 		return 0;
 	c = &st->call;
 	mech = classify_call(regs, rule, c);
 	if (mech == MECH_NONE && rule.kind != SK_OPEN)
 		return 0;
-	c->nr = id;
+	c->nr = nr;
 	c->kind = rule.kind;
 	c->mechanism = mech;
 	c->blocked_ns = 0;
@@ -817,7 +833,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 			m->wakeup_latency_ns += latency;
 			if (latency > m->wakeup_latency_max_ns)
 				m->wakeup_latency_max_ns = latency;
-			m->wakeup_hist[log2_slot(latency)]++;
+			hist_add(m->wakeup_hist, latency, 1);
 		}
 	}
 	return 0;
