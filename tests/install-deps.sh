@@ -5,9 +5,12 @@ set -eu
 
 # build: clang for BPF, bpftool for skeletons, gcc and a static libc for
 # the workloads, libbpf/libelf/libdw/zlib/jansson to link; test: cmocka,
-# strace (the oracle), pytest and jsonschema (Debian's python3, not pyenv's)
+# strace (the oracle), pytest and jsonschema (Debian's python3, not pyenv's);
+# code checks: valgrind, cppcheck, clang-tidy, clang's sanitizer and fuzzer
+# runtimes.  The kernel matrix (tests/vm) and the benchmark install their own.
 packages="make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev \
-zlib1g-dev libjansson-dev libcmocka-dev strace python3 python3-pytest python3-jsonschema"
+zlib1g-dev libjansson-dev libcmocka-dev strace python3 python3-pytest python3-jsonschema \
+util-linux valgrind cppcheck clang-tidy libclang-rt-14-dev"
 [ $# -gt 0 ] && packages="$packages $*"
 
 missing=""
