@@ -211,16 +211,7 @@ fail:
 
 static int render_json_table(FILE *out, const struct compare_input *inputs, size_t ninputs)
 {
-	json_t *root = compare_json(inputs, ninputs);
-	int err;
-
-	if (!root)
-		return -1;
-	err = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!err)
-		fputc('\n', out);
-	return err ? -1 : 0;
+	return dump_json(out, compare_json(inputs, ninputs));
 }
 
 int render_compare(FILE *out, const struct compare_input *inputs, size_t ninputs,

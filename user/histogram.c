@@ -13,21 +13,28 @@ static void print_bar(FILE *out, __u64 value, __u64 max)
 	fputc('|', out);
 }
 
-void print_log2_hist(FILE *out, const __u64 *slots, int nslots, const char *unit)
+bool hist_range(const __u64 *slots, int nslots, int *first, int *last, __u64 *max)
 {
-	int first = -1, last = -1;
-	__u64 max = 0;
-
+	*first = *last = -1;
+	*max = 0;
 	for (int i = 0; i < nslots; i++) {
 		if (!slots[i])
 			continue;
-		if (first < 0)
-			first = i;
-		last = i;
-		if (slots[i] > max)
-			max = slots[i];
+		if (*first < 0)
+			*first = i;
+		*last = i;
+		if (slots[i] > *max)
+			*max = slots[i];
 	}
-	if (last < 0)
+	return *last >= 0;
+}
+
+void print_log2_hist(FILE *out, const __u64 *slots, int nslots, const char *unit)
+{
+	int first, last;
+	__u64 max;
+
+	if (!hist_range(slots, nslots, &first, &last, &max))
 		return;
 	fprintf(out, "%24s : %-10s distribution\n", unit, "count");
 	for (int i = first; i <= last; i++) {

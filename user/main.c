@@ -134,20 +134,24 @@ static int usage_error(const char *fmt, const char *arg)
 enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, OPT_RINGBUF_SIZE,
        OPT_HTML };
 
+/* The options run and attach share, all handled by handle_run_option(). */
+#define TRACING_OPTIONS \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "format", required_argument, NULL, 'f' }, \
+	{ "html", required_argument, NULL, OPT_HTML }, \
+	{ "hist", no_argument, NULL, OPT_HIST }, \
+	{ "stacks", no_argument, NULL, OPT_STACKS }, \
+	{ "timeline", required_argument, NULL, OPT_TIMELINE }, \
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "btf", required_argument, NULL, OPT_BTF }, \
+	{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
+
 static const struct option run_long_options[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "hist", no_argument, NULL, OPT_HIST },
-	{ "stacks", no_argument, NULL, OPT_STACKS },
-	{ "timeline", required_argument, NULL, OPT_TIMELINE },
-	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	TRACING_OPTIONS,
 	{ "user", required_argument, NULL, 'u' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "btf", required_argument, NULL, OPT_BTF },
-	{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{}
 };
@@ -572,18 +576,7 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ "hist", no_argument, NULL, OPT_HIST },
-		{ "stacks", no_argument, NULL, OPT_STACKS },
-		{ "timeline", required_argument, NULL, OPT_TIMELINE },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		TRACING_OPTIONS,
 		{}
 	};
 	int opt, status;

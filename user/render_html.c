@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include <time.h>
+#include "histogram.h"
 #include "names.h"
 #include "summary.h"
 
@@ -314,19 +315,10 @@ static void print_duration(FILE *out, __u64 ns)
 static void print_histogram(FILE *out, const char *mechanism, const char *what,
 			    const char *caption, const __u64 *slots, int fill_mech)
 {
-	int first = -1, last = -1, ncols, colw, width;
-	__u64 max = 0;
+	int first, last, ncols, colw, width;
+	__u64 max;
 
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		if (!slots[i])
-			continue;
-		if (first < 0)
-			first = i;
-		last = i;
-		if (slots[i] > max)
-			max = slots[i];
-	}
-	if (last < 0)
+	if (!hist_range(slots, HIST_SLOTS, &first, &last, &max))
 		return;
 	ncols = last - first + 1;
 	colw = ncols > 16 ? 16 : 26;

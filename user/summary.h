@@ -171,6 +171,9 @@ int render_csv(FILE *out, const struct summary *s);
 /* one RFC 4180 field, quoted when it must be */
 void csv_field(FILE *out, const char *text);
 int render_json(FILE *out, const struct summary *s);
+/* write a jansson value as ipctrace writes JSON, and release it; NULL fails */
+struct json_t;
+int dump_json(FILE *out, struct json_t *root);
 /* one self-contained page: tables and inline SVG charts, no scripts */
 int render_html(FILE *out, const struct summary *s);
 int render(FILE *out, const struct summary *s, enum output_format format, bool hist);

@@ -181,9 +181,8 @@ static json_t *summary_json(const struct summary *s)
 	return root;
 }
 
-int render_json(FILE *out, const struct summary *s)
+int dump_json(FILE *out, struct json_t *root)
 {
-	json_t *root = summary_json(s);
 	int err;
 
 	if (!root)
@@ -193,6 +192,11 @@ int render_json(FILE *out, const struct summary *s)
 	if (!err)
 		fputc('\n', out);
 	return err ? -1 : 0;
+}
+
+int render_json(FILE *out, const struct summary *s)
+{
+	return dump_json(out, summary_json(s));
 }
 
 /* ---- reading ---- */
