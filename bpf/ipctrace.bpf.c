@@ -18,6 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Written by user space before load. */
 const volatile struct syscall_rule syscall_rules[MAX_SYSCALL_NR] = {};
 const volatile __u32 nr_restart_syscall = 219;
+const volatile __u32 nr_shmat = 30;
 const volatile bool capture_stacks = false;
 const volatile bool emit_events = false; /* --timeline */
 
@@ -34,6 +35,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
 	__uint(max_entries, SYSCALL_STATS_MAX);
 	__type(key, struct syscall_key);
 	__type(value, struct syscall_stats);
@@ -55,6 +57,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
 	__uint(max_entries, WAKEUP_EDGES_MAX);
 	__type(key, struct wakeup_edge);
 	__type(value, struct edge_stats);
@@ -62,6 +65,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
 	__uint(max_entries, LOCK_WAITS_MAX);
 	__type(key, struct lock_wait_key);
 	__type(value, struct lock_wait_stats);
@@ -76,6 +80,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
 	__uint(max_entries, TRACED_TASKS_MAX);
 	__type(key, __u32);
 	__type(value, struct process_info);
@@ -84,6 +89,7 @@ struct {
 /* (tgid << 32 | signo) -> when generated, for generate-to-deliver latency */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, __u64);
@@ -133,6 +139,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u8);
@@ -142,6 +149,14 @@ __s64 pending_count = 0;
 static __always_inline struct task_state *traced(struct task_struct *task)
 {
 	return bpf_task_storage_get(&tasks, task, 0, 0);
+}
+
+static __always_inline void task_flags_set(struct task_struct *task, __u8 flags)
+{
+	struct task_state *st = traced(task);
+
+	if (st)
+		st->flags |= flags;
 }
 
 static __noinline struct task_state *adopt_pending(struct task_struct *task)
@@ -362,6 +377,8 @@ static __always_inline void finish_call(void *ctx, struct call_state *c,
 	if (mech == MECH_NONE)
 		return;
 	c->mechanism = mech;
+	if (mech == MECH_SHM && ret >= 0 && (c->kind == SK_MMAP || c->nr == nr_shmat))
+		task_flags_set(task, TASK_SHARED_MAPPINGS);
 	record_contention(ctx, c, task);
 
 	key.mechanism = mech;
@@ -678,7 +695,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		__sync_fetch_and_add(&drops.traced_tasks_full, 1);
 		return 0;
 	}
-	child_st->flags = parent_st->flags & TASK_NO_FOLLOW;
+	child_st->flags = parent_st->flags & (TASK_NO_FOLLOW | TASK_SHARED_MAPPINGS);
 	__sync_fetch_and_add(&live_tasks, 1);
 	if (new_process) {
 		struct process_info info = { .ppid = parent->tgid };
@@ -700,7 +717,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *task)
 
 	if (!st)
 		return 0;
-	st->flags &= ~TASK_AWAIT_EXEC;
+	st->flags &= ~(TASK_AWAIT_EXEC | TASK_SHARED_MAPPINGS); /* a new address space */
 	info = bpf_map_lookup_elem(&processes, &tgid);
 	if (info)
 		bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->comm);
@@ -877,8 +894,11 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vma_lookup l = { .addr = address };
 	struct mechanism_stats *m;
+	struct task_state *st = traced(task);
 
-	if (!traced(task) || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
+	/* bpf_find_vma costs microseconds: only where a shared mapping may be */
+	if (!st || !(st->flags & TASK_SHARED_MAPPINGS) ||
+	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
 		return 0;
 	bpf_find_vma(task, address, vma_cb, &l, 0);
 	if (!l.shared)

@@ -199,6 +199,9 @@ struct task_state {
 #define TASK_AWAIT_EXEC 0x1
 /* attach --no-follow: processes it forks are not traced (threads are) */
 #define TASK_NO_FOLLOW 0x2
+/* it mapped (or inherited, or was attached with) shared memory: its page
+ * faults are looked at */
+#define TASK_SHARED_MAPPINGS 0x4
 
 /* Every process of the traced tree, kept after it exits for the report. */
 struct process_info {

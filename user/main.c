@@ -643,7 +643,8 @@ static void print_interval(const struct run_options *o, const struct summary *ru
 /* Add the requested processes; each failure is one line, the rest go on. */
 static size_t attach_targets(struct tracer *tracer, struct attach_options *o, struct summary *s)
 {
-	__u8 flags = o->no_follow ? TASK_NO_FOLLOW : 0;
+	/* what they mapped before we came is unknown: look at their page faults */
+	__u8 flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
 	size_t traced = 0;
 
 	if (o->comm) {

@@ -207,7 +207,7 @@ static int select_programs(struct tracer *t, const struct tracer_options *o,
 		bool missing;
 
 		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", f->tracepoint);
-		missing = !btf_strings_has(vmlinux, typedef_name);
+		missing = vmlinux && !btf_strings_has(vmlinux, typedef_name);
 		if (!missing && !pretended_missing(o, f->tracepoint))
 			continue;
 		snprintf(reason, sizeof(reason), "tracepoint %s %s", f->tracepoint,
@@ -315,12 +315,42 @@ static __u32 dev_shm_kernel_dev(void)
 	return (major(st.st_dev) << 20) | minor(st.st_dev);
 }
 
+/* Open, configure and load: 0, -1 if the load failed (after saying why
+ * only if not worth a retry), or an exit status.  vmlinux NULL: assume the
+ * kernel has every tracepoint (the common case, without reading its BTF). */
+static int open_and_load(struct tracer *t, const struct tracer_options *o,
+			 const struct btf_strings *vmlinux, struct summary *s, int *load_err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
+	int status;
+
+	t->skel = ipctrace_bpf__open_opts(&open_opts);
+	if (!t->skel) {
+		fprintf(stderr, "ipctrace: cannot open the BPF object: %s\n", strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	status = select_programs(t, o, vmlinux, s);
+	if (status)
+		return status;
+	fill_syscall_rules((struct syscall_rule *)t->skel->rodata->syscall_rules);
+	t->skel->rodata->nr_restart_syscall = SYS_restart_syscall;
+	t->skel->rodata->nr_shmat = SYS_shmat;
+	t->skel->rodata->capture_stacks = o->stacks;
+	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
+	t->skel->rodata->emit_events = o->events;
+	/* without --timeline the ring buffer is never written: keep it one page */
+	bpf_map__set_max_entries(t->skel->maps.events,
+				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
+					   : (__u32)sysconf(_SC_PAGESIZE));
+	*load_err = ipctrace_bpf__load(t->skel);
+	return *load_err ? -1 : 0;
+}
+
 int tracer_start(struct tracer *t, const struct tracer_options *o, struct summary *s)
 {
 	const char *btf_path = o->btf_path ? o->btf_path : DEFAULT_BTF;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
 	struct btf_strings vmlinux;
-	int err, status;
+	int err = 0, status;
 
 	memset(t, 0, sizeof(*t));
 	verbose_libbpf = o->verbose;
@@ -333,39 +363,21 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 			"CONFIG_DEBUG_INFO_BTF=y\n", btf_path);
 		return EXIT_UNAVAILABLE;
 	}
-	if (btf_strings_load(btf_path, &vmlinux)) {
-		fprintf(stderr, "ipctrace: cannot read kernel BTF %s: %s\n", btf_path, strerror(errno));
-		return EXIT_UNAVAILABLE;
-	}
-
-	t->skel = ipctrace_bpf__open_opts(&open_opts);
-	if (!t->skel) {
-		fprintf(stderr, "ipctrace: cannot open the BPF object: %s\n", strerror(errno));
+	status = open_and_load(t, o, NULL, s, &err);
+	if (status < 0 && !btf_strings_load(btf_path, &vmlinux)) {
+		/* a tracepoint this kernel lacks is the usual cause: leave those out */
+		ipctrace_bpf__destroy(t->skel);
+		status = open_and_load(t, o, &vmlinux, s, &err);
 		free(vmlinux.data);
-		return EXIT_SOFTWARE;
 	}
-	status = select_programs(t, o, &vmlinux, s);
-	free(vmlinux.data);
-	if (status)
-		goto fail;
-	fill_syscall_rules((struct syscall_rule *)t->skel->rodata->syscall_rules);
-	t->skel->rodata->nr_restart_syscall = SYS_restart_syscall;
-	t->skel->rodata->capture_stacks = o->stacks;
-	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
-	t->skel->rodata->emit_events = o->events;
-	/* without --timeline the ring buffer is never written: keep it one page */
-	bpf_map__set_max_entries(t->skel->maps.events,
-				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
-					   : (__u32)sysconf(_SC_PAGESIZE));
-
-	err = ipctrace_bpf__load(t->skel);
-	if (err) {
+	if (status < 0) {
 		fprintf(stderr, "ipctrace: loading BPF programs failed: %s%s\n", strerror(-err),
 			-err == EPERM ? " (kernel lockdown, or not enough privileges?)"
 				      : " (run with -v for the verifier's log)");
 		status = EXIT_SOFTWARE;
-		goto fail;
 	}
+	if (status)
+		goto fail;
 	err = ipctrace_bpf__attach(t->skel);
 	if (err) {
 		fprintf(stderr, "ipctrace: attaching BPF programs failed: %s\n", strerror(-err));
