@@ -116,11 +116,13 @@ struct run_options {
 	struct tracer_options tracer;
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal;   /* the last SIGINT/SIGTERM received */
+static volatile sig_atomic_t stop_requests; /* how many */
 
 static void on_stop_signal(int sig)
 {
 	stop_signal = sig;
+	stop_requests++;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -355,6 +357,8 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	struct timeline *timeline = NULL;
 	int status, exit_status;
 
+	/* from the start: a Ctrl-C while the programs load still ends in a report */
+	install_stop_handlers();
 	summary_init(&summary);
 	fill_host(&summary);
 	snprintf(summary.mode, sizeof(summary.mode), "run");
@@ -390,7 +394,6 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 		}
 		setenv(RUNDIR_ENV, rundir, 1);
 	}
-	install_stop_handlers();
 	target_adopt_orphans();
 	status = target_spawn(&target, argv, o->user);
 	if (status)
@@ -405,7 +408,7 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	}
 	snprintf(what, sizeof(what), "%s", workload ? workload : argv[0]);
 	status = target_release(&target, what);
-	exit_status = target_wait(&target, &stop_signal);
+	exit_status = target_wait(&target, &stop_requests);
 	if (stop_signal)
 		target_stop_orphans();
 	tracer_mark_stopped(&tracer);
@@ -722,6 +725,7 @@ static int cmd_attach(int argc, char **argv)
 	status = parse_attach_options(&o, argc, argv);
 	if (status)
 		return status < 0 ? 0 : status;
+	install_stop_handlers(); /* from the start, as for run */
 	summary_init(&summary);
 	summary_init(&previous);
 	fill_host(&summary);
@@ -745,7 +749,6 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (!summary.command)
 		summary_set_command(&summary, NULL, NULL, 0);
-	install_stop_handlers();
 	duration_ns = o.duration_s * 1e9;
 	interval_ns = o.interval_s * 1e9;
 	next_interval = interval_ns;

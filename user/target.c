@@ -97,22 +97,24 @@ int target_release(struct target *t, const char *what)
 	return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
 
-int target_wait(struct target *t, const volatile sig_atomic_t *stop_signal)
+int target_wait(struct target *t, const volatile sig_atomic_t *stop_requests)
 {
 	int forwarded = 0, status;
 
 	for (;;) {
-		pid_t r = waitpid(t->pid, &status, 0);
+		pid_t r;
 
+		/* the first request asks the command to stop, a second insists;
+		 * a request may predate the command (ipctrace was still starting) */
+		if (*stop_requests > forwarded && forwarded < 2) {
+			kill(t->pid, forwarded ? SIGKILL : SIGTERM);
+			forwarded++;
+		}
+		r = waitpid(t->pid, &status, 0);
 		if (r == t->pid)
 			break;
 		if (r < 0 && errno != EINTR)
 			return EXIT_SOFTWARE;
-		if (*stop_signal && forwarded < 2) {
-			/* a second request is not asked twice */
-			kill(t->pid, forwarded ? SIGKILL : SIGTERM);
-			forwarded++;
-		}
 	}
 	t->pid = 0;
 	if (WIFSIGNALED(status))

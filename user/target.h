@@ -17,9 +17,10 @@ struct target {
 int target_spawn(struct target *t, char *const argv[], const char *user);
 /* Let it exec; 0, or 126/127 after one line on stderr if exec failed. */
 int target_release(struct target *t, const char *what);
-/* Wait for the child; forwards SIGINT/SIGTERM that ipctrace receives.
+/* Wait for the child; forwards SIGINT/SIGTERM that ipctrace receives
+ * (stop_requests counts them: SIGTERM for the first, SIGKILL for a second).
  * Returns the shell-style status: code, or 128 + signal. */
-int target_wait(struct target *t, const volatile sig_atomic_t *stop_signal);
+int target_wait(struct target *t, const volatile sig_atomic_t *stop_requests);
 void target_kill(struct target *t);
 /* Become the subreaper of what the target forks, so that when ipctrace is
  * stopped target_stop_orphans() can end descendants whose parent is gone. */

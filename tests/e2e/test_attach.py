@@ -87,8 +87,10 @@ def test_attach_to_a_running_workload_for_a_duration(bpf, tmp_path):
 
 
 def test_attach_sees_children_forked_after_it(bpf, tmp_path):
-    """A shell this project did not write: every second it forks a pipeline."""
-    script = "for i in 1 2 3 4 5 6; do seq 2000 | sort -n | tail -1 > /dev/null; sleep 0.3; done"
+    """A shell this project did not write: every half second it forks a pipeline."""
+    # long enough to outlast ipctrace's start even on a loaded machine or in qemu
+    script = ("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do "
+              "seq 2000 | sort -n | tail -1 > /dev/null; sleep 0.5; done")
     shell = start(["/bin/sh", "-c", script])
     try:
         time.sleep(0.2)
