@@ -61,8 +61,9 @@ static int append(void **array, size_t *count, size_t size, const void *element)
 	return 0;
 }
 
-static struct syscall_row *find_syscall_row(struct summary *s, int mechanism, const char *syscall,
-					    const char *op)
+/* the row of (mechanism, syscall, op); like strchr, not const itself */
+static struct syscall_row *find_syscall_row(const struct summary *s, int mechanism,
+					    const char *syscall, const char *op)
 {
 	for (size_t i = 0; i < s->nsyscalls; i++)
 		if (s->syscalls[i].mechanism == mechanism && !strcmp(s->syscalls[i].op, op) &&
@@ -141,13 +142,9 @@ void summary_subtract(struct summary *later, const struct summary *earlier)
 
 	for (size_t i = 0; i < later->nsyscalls; i++) {
 		struct syscall_row *row = &later->syscalls[i];
-		const struct syscall_row *old = NULL;
+		const struct syscall_row *old =
+			find_syscall_row(earlier, row->mechanism, row->syscall, row->op);
 
-		for (size_t j = 0; j < earlier->nsyscalls && !old; j++)
-			if (earlier->syscalls[j].mechanism == row->mechanism &&
-			    !strcmp(earlier->syscalls[j].syscall, row->syscall) &&
-			    !strcmp(earlier->syscalls[j].op, row->op))
-				old = &earlier->syscalls[j];
 		if (old)
 			subtract_stats(&row->stats, &old->stats);
 		if (row->stats.count)
