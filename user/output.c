@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,46 +12,83 @@
 #include "output.h"
 #include "tracer.h"
 
-int write_file_replacing(const char *path, int (*render_to)(FILE *out, const void *arg),
-			 const void *arg)
+int output_file_open(struct output_file *o, const char *path)
 {
-	char tmp[PATH_MAX];
-	int fd, err = 0;
-	FILE *f;
+	struct stat st;
+	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+	o->f = NULL;
+	o->tmp[0] = '\0';
+	if (snprintf(o->path, sizeof(o->path), "%s", path) >= (int)sizeof(o->path) ||
+	    snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path) >= (int)sizeof(o->tmp)) {
 		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(ENAMETOOLONG));
 		return EXIT_CANTCREAT;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(errno));
-		return EXIT_CANTCREAT;
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = errno;
-		close(fd);
+	/* a device, FIFO or pipe (-o /dev/null, /dev/stdout, >(jq)) takes the bytes
+	 * in place: renaming over it would replace the device node itself */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		o->tmp[0] = '\0';
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	} else {
-		errno = 0;
-		if (render_to(f, arg))
-			err = errno ? errno : EIO;
-		if (fflush(f) && !err)
-			err = errno;
-		if (fsync(fd) && !err)
-			err = errno;
-		if (fclose(f) && !err)
-			err = errno;
+		fd = mkostemp(o->tmp, O_CLOEXEC);
+		if (fd >= 0)
+			fchmod(fd, 0644);
 	}
-	if (!err && rename(tmp, path))
-		err = errno;
-	if (err) {
-		unlink(tmp);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (o->tmp[0])
+			unlink(o->tmp);
 		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(err));
 		return EXIT_CANTCREAT;
 	}
 	return 0;
+}
+
+int output_file_close(struct output_file *o, int err)
+{
+	bool in_place = !o->tmp[0];
+
+	if (fflush(o->f) && !err)
+		err = errno;
+	if (!in_place && fsync(fileno(o->f)) && !err)
+		err = errno;
+	if (fclose(o->f) && !err)
+		err = errno;
+	o->f = NULL;
+	if (!in_place && !err && rename(o->tmp, o->path))
+		err = errno;
+	if (err) {
+		if (!in_place)
+			unlink(o->tmp);
+		fprintf(stderr, "ipctrace: cannot write %s: %s\n", o->path, strerror(err));
+		return EXIT_CANTCREAT;
+	}
+	return 0;
+}
+
+void output_file_discard(struct output_file *o)
+{
+	fclose(o->f);
+	o->f = NULL;
+	if (o->tmp[0])
+		unlink(o->tmp);
+}
+
+int write_file_replacing(const char *path, int (*render_to)(FILE *out, const void *arg),
+			 const void *arg)
+{
+	struct output_file o;
+	int err = 0;
+
+	if (output_file_open(&o, path))
+		return EXIT_CANTCREAT;
+	errno = 0;
+	if (render_to(o.f, arg))
+		err = errno ? errno : EIO;
+	return output_file_close(&o, err);
 }
 
 struct summary_output {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "names.h"
+#include "output.h"
 #include "timeline.h"
 #include "tracer.h"
 
@@ -27,8 +28,7 @@
 #define SEEN_SLOTS 65536
 
 struct timeline {
-	char path[PATH_MAX];
-	char tmp[PATH_MAX];
+	struct output_file file;
 	FILE *out;
 	struct ring_buffer *rb;
 	pthread_t thread;
@@ -134,23 +134,17 @@ static void *drain(void *arg)
 struct timeline *timeline_open(const char *path, int ringbuf_fd, __u64 t0_ns)
 {
 	struct timeline *tl = calloc(1, sizeof(*tl));
-	int fd;
 
 	if (!tl)
 		return NULL;
-	snprintf(tl->path, sizeof(tl->path), "%s", path);
-	snprintf(tl->tmp, sizeof(tl->tmp), "%s.XXXXXX", path);
 	tl->t0_ns = t0_ns;
-	fd = mkostemp(tl->tmp, O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(errno));
+	if (output_file_open(&tl->file, path)) {
 		free(tl);
 		return NULL;
 	}
-	fchmod(fd, 0644);
-	tl->out = fdopen(fd, "w");
+	tl->out = tl->file.f;
 	tl->rb = ring_buffer__new(ringbuf_fd, handle_event, tl, NULL);
-	if (!tl->out || !tl->rb) {
+	if (!tl->rb) {
 		fprintf(stderr, "ipctrace: cannot set up the timeline: %s\n", strerror(errno));
 		goto fail;
 	}
@@ -163,9 +157,7 @@ struct timeline *timeline_open(const char *path, int ringbuf_fd, __u64 t0_ns)
 	return tl;
 fail:
 	ring_buffer__free(tl->rb);
-	if (tl->out)
-		fclose(tl->out);
-	unlink(tl->tmp);
+	output_file_discard(&tl->file);
 	free(tl);
 	return NULL;
 }
@@ -227,18 +219,9 @@ int timeline_close(struct timeline *tl, const struct summary *s)
 	json_dumpf(other, tl->out, JSON_COMPACT);
 	json_decref(other);
 	fputs("}\n", tl->out);
-	if (fflush(tl->out) || fsync(fileno(tl->out)))
-		err = errno;
-	if (fclose(tl->out) && !err)
-		err = errno;
-	if (!err && rename(tl->tmp, tl->path))
-		err = errno;
-	if (err) {
-		unlink(tl->tmp);
-		fprintf(stderr, "ipctrace: cannot write %s: %s\n", tl->path, strerror(err));
-	}
+	err = output_file_close(&tl->file, ferror(tl->out) ? EIO : 0);
 	free(tl);
-	return err ? EXIT_CANTCREAT : 0;
+	return err;
 }
 
 void timeline_abort(struct timeline *tl)
@@ -248,7 +231,6 @@ void timeline_abort(struct timeline *tl)
 	atomic_store(&tl->stop, true);
 	pthread_join(tl->thread, NULL);
 	ring_buffer__free(tl->rb);
-	fclose(tl->out);
-	unlink(tl->tmp);
+	output_file_discard(&tl->file);
 	free(tl);
 }

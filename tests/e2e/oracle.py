@@ -121,7 +121,7 @@ class ParseError(ValueError):
 
 
 LINE_RE = re.compile(r"^(?:\[pid\s+)?(\d+)\]?\s+(.*)$")
-RESUMED_RE = re.compile(r"^<\.\.\. ([A-Za-z0-9_]+) resumed>(.*)$")
+RESUMED_RE = re.compile(r"^<\.\.\. ([A-Za-z0-9_]+|\?\?\?) resumed>(.*)$")
 # "???()": a thread strace lost track of as it died (exit_group of its process)
 CALL_RE = re.compile(r"^([A-Za-z0-9_]+|\?\?\?)\(")
 UNFINISHED = " <unfinished ...>"

@@ -150,6 +150,18 @@ def test_process_killed_in_a_call_counts_it_as_an_error():
                  "futex": {"futex": {**row(1, 1), "ops": {"WAIT": row(1, 1)}}}}
 
 
+def test_a_call_strace_could_not_name_joins_its_resumption_and_counts_nowhere():
+    # a thread entering exit() while another thread's exit_group kills it
+    assert counts("""\
+        30210 exit_group(0 <unfinished ...>
+        30211 ???( <unfinished ...>
+        30210 <... exit_group resumed>)         = ?
+        30211 <... ??? resumed>)                = ?
+        30211 +++ exited with 0 +++
+        30212 <... ??? resumed>)                = ?
+        """) == {}
+
+
 # ---- classification ---------------------------------------------------------
 
 def test_open_counts_under_the_mechanism_of_its_new_fd_and_not_when_it_fails():

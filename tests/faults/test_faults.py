@@ -23,15 +23,17 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 
 from faultlib import (EXIT_CANNOT_EXEC, EXIT_CANTCREAT, EXIT_NOPERM, EXIT_NOT_FOUND, EXIT_UNAVAILABLE,
                       EXIT_USAGE, IPCTRACE, REPO, WORKLOAD, WORKLOAD_USAGE, RunObjects, alive,
-                      assert_no_sanitizer_report, bpf_fd_ids, bpftool_ids, descendants, environ_of,
+                      assert_no_sanitizer_report, bpf_fd_ids, clean_env, bpftool_ids, descendants, environ_of,
                       finish, in_private_mounts, ipctrace, kill_tree, run_dirs, skip_or_fail,
                       start_ipctrace, stat_fields, wait_for)
 
@@ -276,6 +278,34 @@ def test_output_symlink_in_a_world_writable_directory_is_not_followed(bpf, tmp_p
     assert not out.is_symlink() and out.is_file()
     assert json.loads(out.read_text())["target"]["workload"] == "pipe-pi"
     assert os.listdir(shared) == ["out.json"]  # no temp file left
+
+
+def test_output_to_a_device_or_fifo_is_written_in_place(bpf, tmp_path):
+    """-o /dev/null, -o /dev/stdout, -o a FIFO: the bytes go through the node,
+    which stays what it was (a rename over it would replace /dev/null)."""
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    run = ipctrace("run", "-q", "-o", null, "--timeline", fifo,
+                   "pipe-pi", "--children", "1", "--n", "1000")
+    reader.join(timeout=60)
+    assert run.code == 0, run.stderr
+    assert stat.S_ISCHR(os.lstat(null).st_mode) and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(received[0])["otherData"]["schema"] == "ipctrace.timeline/1"
+    assert sorted(os.listdir(tmp_path)) == ["TMPDIR", "fifo", "null"]
+    through_link = tmp_path / "stdout"
+    os.symlink("/proc/self/fd/1", through_link)
+    # as /dev/stdout is, with ipctrace's stdout a pipe
+    run = subprocess.run([IPCTRACE, "run", "-q", "-o", through_link, "--format", "csv",
+                          "pipe-pi", "--children", "1", "--n", "1000"],
+                         capture_output=True, text=True, timeout=120, env=clean_env())
+    assert run.returncode == 0, run.stderr
+    assert "\nmechanism,syscall," in "\n" + run.stdout
+    assert os.path.islink(through_link)
 
 
 @pytest.fixture
