@@ -2,9 +2,12 @@
 /*
  * ipctrace kernel side: counts, times and buckets every IPC syscall of the
  * traced tasks, their wake-ups, blocked time and lock contention, all in
- * kernel maps.  Every program is BPF-typed (tp_btf): no tracefs needed, and
- * attach/detach costs ~20 ms in all where classic syscall tracepoints cost
- * ~70 ms each to detach.
+ * kernel maps.  Every program is a raw tracepoint: no tracefs needed,
+ * attach/detach costs a few ms in all where classic syscall tracepoints cost
+ * ~70 ms each to detach, and, unlike tp_btf, loading needs no attach BTF ids,
+ * so libbpf never parses the kernel's 5 MB BTF (CO-RE uses a small one cut
+ * from it, see user/corebtf.c).  Arguments are untyped: other tasks are
+ * read with CO-RE probe reads; the current task is a BTF pointer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,10 +29,12 @@ const volatile bool emit_events = false; /* --timeline */
 struct drop_counters drops = {};
 __s64 live_tasks = 0;
 
+/* tid -> state: a raw tracepoint cannot name another task's local storage */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
+	__uint(max_entries, TRACED_TASKS_MAX);
+	__type(key, __u32);
 	__type(value, struct task_state);
 } tasks SEC(".maps");
 
@@ -114,6 +119,7 @@ struct {
 #define ERESTARTNOHAND 514
 #define ERESTART_RESTARTBLOCK 516
 #define EINTR 4
+#define EEXIST 17
 #define SA_RESTART 0x10000000
 #define MAP_SHARED 0x01
 #define MAP_SHARED_VALIDATE 0x03
@@ -133,48 +139,14 @@ struct {
 #define FUTEX_WAIT_REQUEUE_PI 11
 #define FUTEX_LOCK_PI2 13
 
-/*
- * Threads to adopt on their next syscall, tid -> TASK_* flags: for kernels
- * before 6.9, where user space cannot name a non-leader thread by pidfd.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u8);
-} pending_tids SEC(".maps");
-__s64 pending_count = 0;
-
-static __always_inline struct task_state *traced(struct task_struct *task)
+static __always_inline struct task_state *task_state_of(__u32 tid)
 {
-	return bpf_task_storage_get(&tasks, task, 0, 0);
+	return bpf_map_lookup_elem(&tasks, &tid);
 }
 
-static __always_inline void task_flags_set(struct task_struct *task, __u8 flags)
+static __always_inline struct task_state *current_state(void)
 {
-	struct task_state *st = traced(task);
-
-	if (st)
-		st->flags |= flags;
-}
-
-static __noinline struct task_state *adopt_pending(struct task_struct *task)
-{
-	__u32 tid = task->pid;
-	struct task_state *st;
-	__u8 *flags = bpf_map_lookup_elem(&pending_tids, &tid);
-
-	if (!flags)
-		return NULL;
-	st = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (st) {
-		st->flags = *flags;
-		__sync_fetch_and_add(&live_tasks, 1);
-	}
-	if (!bpf_map_delete_elem(&pending_tids, &tid))
-		__sync_fetch_and_add(&pending_count, -1);
-	return st;
+	return task_state_of((__u32)bpf_get_current_pid_tgid());
 }
 
 /* slot = number of significant bits: v in [2^(slot-1), 2^slot) */
@@ -328,8 +300,7 @@ static __always_inline int futex_op_sleeps(__u32 op)
 }
 
 /* Contention: a wait on something another task holds, keyed by the object. */
-static __always_inline void record_contention(void *ctx, struct call_state *c,
-					      struct task_struct *task)
+static __always_inline void record_contention(void *ctx, struct call_state *c)
 {
 	__u64 tgid = bpf_get_current_pid_tgid() >> 32;
 	int stack_id = -1;
@@ -342,7 +313,7 @@ static __always_inline void record_contention(void *ctx, struct call_state *c,
 		/* bpf_find_vma is 5.17+: before, shared futexes are keyed by address */
 		if (!(c->lock_object & FUTEX_PRIVATE_FLAG) &&
 		    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
-			bpf_find_vma(task, c->arg, vma_cb, &l, 0);
+			bpf_find_vma(bpf_get_current_task_btf(), c->arg, vma_cb, &l, 0);
 		if (capture_stacks)
 			stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		record_lock_wait(ctx, LOCK_FUTEX, MECH_FUTEX, l.object, l.offset, c->blocked_ns,
@@ -359,8 +330,9 @@ static __always_inline void record_contention(void *ctx, struct call_state *c,
 	c->contention_ns += c->blocked_ns;
 }
 
-static __always_inline void finish_call(void *ctx, struct call_state *c,
-					struct task_struct *task, long ret, __u64 now)
+/* C is the current task's, ST its state */
+static __always_inline void finish_call(void *ctx, struct task_state *st, struct call_state *c,
+					long ret, __u64 now)
 {
 	static const struct syscall_stats zero;
 	struct syscall_key key = { .nr = c->nr, .op = c->op };
@@ -378,8 +350,8 @@ static __always_inline void finish_call(void *ctx, struct call_state *c,
 		return;
 	c->mechanism = mech;
 	if (mech == MECH_SHM && ret >= 0 && (c->kind == SK_MMAP || c->nr == nr_shmat))
-		task_flags_set(task, TASK_SHARED_MAPPINGS);
-	record_contention(ctx, c, task);
+		st->flags |= TASK_SHARED_MAPPINGS;
+	record_contention(ctx, c);
 
 	key.mechanism = mech;
 	s = lookup_or_init(&syscall_stats, &key, &zero, &drops.syscall_stats_full);
@@ -422,13 +394,15 @@ static __always_inline void finish_call(void *ctx, struct call_state *c,
 }
 
 /* Classify the call at entry; MECH_NONE means "not IPC, do not count". */
-static __always_inline int classify_call(struct pt_regs *regs, struct syscall_rule rule,
-					 struct call_state *c)
+static __always_inline int classify_call(struct syscall_rule rule, struct call_state *c)
 {
+	/* the user registers as a BTF pointer: direct loads, not probe reads */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	unsigned long args[8] = {};
 	char path[PATH_PREFIX_LEN];
 
-	/* regs is a BTF pointer here: direct loads, no helper calls */
+	if (!regs)
+		return MECH_NONE;
 	args[0] = regs->di;
 	args[1] = regs->si;
 	args[2] = regs->dx;
@@ -514,8 +488,7 @@ static __always_inline int classify_call(struct pt_regs *regs, struct syscall_ru
  * handler ran and made calls of its own -- or returns EINTR.  Either way
  * it is one call, as the program sees it.
  */
-static __always_inline void resolve_interrupted(void *ctx, struct task_state *st,
-						struct task_struct *task, long id)
+static __always_inline void resolve_interrupted(void *ctx, struct task_state *st, long id)
 {
 	struct call_state *c = &st->interrupted;
 
@@ -531,25 +504,22 @@ static __always_inline void resolve_interrupted(void *ctx, struct task_state *st
 	}
 	if (c->handler_restarts)
 		return; /* a call of the handler: the restart comes after rt_sigreturn */
-	finish_call(ctx, c, task, -EINTR, c->exit_ns);
+	finish_call(ctx, st, c, -EINTR, c->exit_ns);
 }
 
-SEC("tp_btf/sys_enter")
+SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct task_state *st = traced(task);
+	struct task_state *st = current_state();
 	struct syscall_rule rule;
 	struct call_state *c;
 	__u32 nr;
 	int mech;
 
-	if (!st && pending_count > 0)
-		st = adopt_pending(task);
 	if (!st || st->flags & TASK_AWAIT_EXEC)
 		return 0;
 	if (st->interrupted.enter_ns) {
-		resolve_interrupted(ctx, st, task, id);
+		resolve_interrupted(ctx, st, id);
 		if (st->call.enter_ns)
 			return 0; /* resumed */
 	}
@@ -564,7 +534,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (rule.kind == SK_UNTRACED)
 		return 0;
 	c = &st->call;
-	mech = classify_call(regs, rule, c);
+	mech = classify_call(rule, c);
 	if (mech == MECH_NONE && rule.kind != SK_OPEN)
 		return 0;
 	c->nr = nr;
@@ -581,11 +551,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
+SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct task_state *st = traced(task);
+	struct task_state *st = current_state();
 	__u64 now;
 
 	if (!st || !st->call.enter_ns)
@@ -601,15 +570,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		st->call.enter_ns = 0;
 		return 0;
 	}
-	finish_call(ctx, &st->call, task, ret, now);
+	finish_call(ctx, st, &st->call, ret, now);
 	return 0;
 }
 
-SEC("tp_btf/signal_deliver")
+SEC("raw_tp/signal_deliver")
 int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct task_state *st = traced(task);
+	struct task_state *st = current_state();
 	struct call_state *c;
 	struct signal_stats *s;
 	__u32 signo = sig;
@@ -651,11 +619,11 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 		c->handler_restarts = 1;
 		return 0;
 	}
-	finish_call(ctx, c, task, -EINTR, c->exit_ns);
+	finish_call(ctx, st, c, -EINTR, c->exit_ns);
 	return 0;
 }
 
-SEC("tp_btf/signal_generate")
+SEC("raw_tp/signal_generate")
 int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *target,
 	     int group, int result)
 {
@@ -663,7 +631,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	__u32 signo = sig;
 	__u64 key, now;
 
-	if (!traced(target))
+	if (!task_state_of(BPF_CORE_READ(target, pid)))
 		return 0;
 	s = bpf_map_lookup_elem(&signal_stats, &signo);
 	if (!s)
@@ -682,24 +650,32 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct task_state *parent_st = traced(parent), *child_st;
-	bool new_process = child->pid == child->tgid;
+	static const struct task_state zero;
+	struct task_state *parent_st = current_state(), *child_st;
+	__u32 pid = BPF_CORE_READ(child, pid);
+	bool new_process = pid == BPF_CORE_READ(child, tgid);
+	long err;
 
 	if (!parent_st || (new_process && parent_st->flags & TASK_NO_FOLLOW))
 		return 0;
-	child_st = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!child_st) {
+	err = bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
 		__sync_fetch_and_add(&drops.traced_tasks_full, 1);
 		return 0;
 	}
+	child_st = task_state_of(pid);
+	if (!child_st)
+		return 0;
+	if (err) /* user space, attaching, added it first: already counted */
+		__builtin_memcpy(child_st, &zero, sizeof(zero));
+	else
+		__sync_fetch_and_add(&live_tasks, 1);
 	child_st->flags = parent_st->flags & (TASK_NO_FOLLOW | TASK_SHARED_MAPPINGS);
-	__sync_fetch_and_add(&live_tasks, 1);
 	if (new_process) {
-		struct process_info info = { .ppid = parent->tgid };
-		__u32 pid = child->pid;
+		struct process_info info = { .ppid = bpf_get_current_pid_tgid() >> 32 };
 
 		bpf_probe_read_kernel_str(info.comm, sizeof(info.comm), child->comm);
 		if (bpf_map_update_elem(&processes, &pid, &info, BPF_ANY))
@@ -708,41 +684,55 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_process_exec, struct task_struct *task)
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 {
-	struct task_state *st = traced(task);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32, old_tid = old_pid;
+	struct task_state *st = task_state_of(tid);
 	struct process_info *info;
-	__u32 tgid = task->tgid;
 
+	if (!st && old_tid != tid) {
+		/* a thread's exec: it took the leader's tid, whose exit dropped that
+		 * entry; its state moves from the tid it had */
+		st = task_state_of(old_tid);
+		if (!st || bpf_map_update_elem(&tasks, &tid, st, BPF_NOEXIST))
+			return 0;
+		bpf_map_delete_elem(&tasks, &old_tid);
+		__sync_fetch_and_add(&live_tasks, 1); /* the leader's exit counted it out */
+		st = task_state_of(tid);
+		if (!st)
+			return 0;
+	}
 	if (!st)
 		return 0;
 	st->flags &= ~(TASK_AWAIT_EXEC | TASK_SHARED_MAPPINGS); /* a new address space */
 	info = bpf_map_lookup_elem(&processes, &tgid);
 	if (info)
-		bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->comm);
+		bpf_get_current_comm(info->comm, sizeof(info->comm));
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *task)
 {
-	struct task_state *st = traced(task);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
+	struct task_state *st = task_state_of(tid);
 
 	if (!st)
 		return 0;
 	if (st->interrupted.enter_ns)
-		finish_call(ctx, &st->interrupted, task, -EINTR, st->interrupted.exit_ns);
-	if (task->pid == task->tgid) {
+		finish_call(ctx, st, &st->interrupted, -EINTR, st->interrupted.exit_ns);
+	if (tid == tgid) {
 		/* the name it ends with (prctl may have renamed it since exec) */
-		__u32 tgid = task->tgid;
 		struct process_info *info = bpf_map_lookup_elem(&processes, &tgid);
 
 		if (info)
-			bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), task->comm);
+			bpf_get_current_comm(info->comm, sizeof(info->comm));
 	}
-	__sync_fetch_and_add(&live_tasks, -1);
-	bpf_task_storage_delete(&tasks, task);
+	if (!bpf_map_delete_elem(&tasks, &tid))
+		__sync_fetch_and_add(&live_tasks, -1);
 	return 0;
 }
 
@@ -760,20 +750,19 @@ static __always_inline __u32 waker_mechanism(struct task_state *waker)
 	return MECH_OTHER;
 }
 
-SEC("tp_btf/sched_waking")
+SEC("raw_tp/sched_waking")
 int BPF_PROG(sched_waking, struct task_struct *wakee)
 {
 	static const struct edge_stats zero;
-	struct task_state *wakee_st = traced(wakee), *waker_st;
-	struct task_struct *waker;
+	__u32 wakee_tid = BPF_CORE_READ(wakee, pid);
+	struct task_state *wakee_st = task_state_of(wakee_tid), *waker_st;
 	struct wakeup_edge edge = {};
 	struct mechanism_stats *m;
 	struct edge_stats *e;
 
 	if (!wakee_st || wakee_st->flags & TASK_AWAIT_EXEC)
 		return 0;
-	waker = bpf_get_current_task_btf();
-	waker_st = traced(waker);
+	waker_st = current_state();
 	edge.mechanism = waker_mechanism(waker_st);
 	wakee_st->woken_ns = bpf_ktime_get_ns();
 	wakee_st->woken_mechanism = edge.mechanism;
@@ -784,8 +773,8 @@ int BPF_PROG(sched_waking, struct task_struct *wakee)
 		emit_event(EVENT_WAKEUP, edge.mechanism, 0, 0, current_event_task(),
 			   event_task_of(wakee), wakee_st->woken_ns, 0, 0, 0);
 	/* untraced wakers are one anonymous node: the edge says "from outside" */
-	edge.waker_pid = waker_st ? waker->pid : 0;
-	edge.wakee_pid = wakee->pid;
+	edge.waker_pid = waker_st ? (__u32)bpf_get_current_pid_tgid() : 0;
+	edge.wakee_pid = wakee_tid;
 	e = lookup_or_init(&wakeup_edges, &edge, &zero, &drops.edges_full);
 	if (!e)
 		return 0;
@@ -809,10 +798,10 @@ static __always_inline long task_state_bits(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
-SEC("tp_btf/sched_switch")
+SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct task_state *prev_st = traced(prev), *next_st;
+	struct task_state *prev_st = current_state(), *next_st; /* prev is current */
 	struct mechanism_stats *m;
 	__u64 now = 0;
 
@@ -821,7 +810,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		now = bpf_ktime_get_ns();
 		prev_st->off_cpu_ns = now;
 	}
-	next_st = traced(next);
+	next_st = task_state_of(BPF_CORE_READ(next, pid));
 	if (!next_st)
 		return 0;
 	if (!now)
@@ -856,10 +845,10 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	return 0;
 }
 
-SEC("tp_btf/contention_begin")
+SEC("raw_tp/contention_begin")
 int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
-	struct task_state *st = traced(bpf_get_current_task_btf());
+	struct task_state *st = current_state();
 
 	if (!st || !st->call.enter_ns)
 		return 0;
@@ -868,10 +857,10 @@ int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 	return 0;
 }
 
-SEC("tp_btf/contention_end")
+SEC("raw_tp/contention_end")
 int BPF_PROG(contention_end, void *lock, int ret)
 {
-	struct task_state *st = traced(bpf_get_current_task_btf());
+	struct task_state *st = current_state();
 	__u64 wait;
 
 	if (!st || !st->kernel_lock_ns || st->kernel_lock_addr != (__u64)lock)
@@ -887,20 +876,19 @@ int BPF_PROG(contention_end, void *lock, int ret)
 	return 0;
 }
 
-SEC("tp_btf/page_fault_user")
+SEC("raw_tp/page_fault_user")
 int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct vma_lookup l = { .addr = address };
 	struct mechanism_stats *m;
-	struct task_state *st = traced(task);
+	struct task_state *st = current_state();
 
 	/* bpf_find_vma costs microseconds: only where a shared mapping may be */
 	if (!st || !(st->flags & TASK_SHARED_MAPPINGS) ||
 	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
 		return 0;
-	bpf_find_vma(task, address, vma_cb, &l, 0);
+	bpf_find_vma(bpf_get_current_task_btf(), address, vma_cb, &l, 0);
 	if (!l.shared)
 		return 0;
 	m = mech_stats(MECH_SHM);
@@ -909,7 +897,7 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 	return 0;
 }
 
-SEC("tp_btf/hrtimer_expire_entry")
+SEC("raw_tp/hrtimer_expire_entry")
 int BPF_PROG(hrtimer_expire_entry)
 {
 	__u32 zero = 0, *flag = bpf_map_lookup_elem(&in_timer, &zero);
@@ -919,7 +907,7 @@ int BPF_PROG(hrtimer_expire_entry)
 	return 0;
 }
 
-SEC("tp_btf/hrtimer_expire_exit")
+SEC("raw_tp/hrtimer_expire_exit")
 int BPF_PROG(hrtimer_expire_exit)
 {
 	__u32 zero = 0, *flag = bpf_map_lookup_elem(&in_timer, &zero);

@@ -178,10 +178,10 @@ struct call_state {
 };
 
 /*
- * Per traced task, in task-local storage: its presence is what "traced"
- * means, so a reused pid is never mistaken for a traced one.  User space
- * creates entries (zeroed but for flags) for the tasks it starts or
- * attaches to.
+ * Per traced task, keyed by tid: its presence is what "traced" means.  The
+ * fork hook adds children, the exit hook removes every traced task, so a
+ * reused tid is never mistaken for a traced one.  User space creates
+ * entries (zeroed but for flags) for the tasks it starts or attaches to.
  */
 struct task_state {
 	struct call_state call;        /* the call in flight */

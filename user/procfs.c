@@ -27,7 +27,7 @@ int procfs_comm(pid_t pid, char *comm, size_t len)
 }
 
 /* /proc/PID/stat fields after the parenthesised comm, which may hold spaces */
-static int read_stat(pid_t pid, pid_t *ppid, unsigned long *flags)
+static int read_stat(pid_t pid, char *state, pid_t *ppid, unsigned long *flags)
 {
 	char path[64], line[1024], *p;
 	FILE *f;
@@ -43,7 +43,7 @@ static int read_stat(pid_t pid, pid_t *ppid, unsigned long *flags)
 	if (!p)
 		return -EINVAL;
 	/* state ppid pgrp session tty_nr tpgid flags */
-	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %lu", ppid, flags) != 2)
+	if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %lu", state, ppid, flags) != 3)
 		return -EINVAL;
 	return 0;
 }
@@ -52,16 +52,28 @@ pid_t procfs_ppid(pid_t pid)
 {
 	unsigned long flags = 0;
 	pid_t ppid = 0;
+	char state;
 
-	return read_stat(pid, &ppid, &flags) ? 0 : ppid;
+	return read_stat(pid, &state, &ppid, &flags) ? 0 : ppid;
 }
 
 bool procfs_is_kernel_thread(pid_t pid)
 {
 	unsigned long flags = 0;
 	pid_t ppid = 0;
+	char state;
 
-	return !read_stat(pid, &ppid, &flags) && (flags & PF_KTHREAD);
+	return !read_stat(pid, &state, &ppid, &flags) && (flags & PF_KTHREAD);
+}
+
+bool procfs_has_exited(pid_t tid)
+{
+	unsigned long flags = 0;
+	pid_t ppid = 0;
+	char state = 'X';
+
+	/* a zombie is still listed, but its exit is behind it */
+	return read_stat(tid, &state, &ppid, &flags) || state == 'Z' || state == 'X';
 }
 
 int procfs_threads(pid_t pid, pid_t *tids, size_t max)

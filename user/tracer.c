@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "names.h"
+#include "corebtf.h"
 #include "procfs.h"
 #include "ipctrace.skel.h"
 #include "symbols.h"
@@ -113,115 +115,79 @@ static bool feature_listed(const struct summary *s, const char *feature)
 	return false;
 }
 
-/*
- * The string section of the kernel's raw BTF: enough to tell whether a
- * tracepoint's "btf_trace_<name>" type exists, without btf__parse()'s
- * 100-170 ms here (libbpf parses it once more for CO-RE anyway).
- */
-struct btf_strings {
-	char *data;
-	size_t len;
-};
-
-struct raw_btf_header {
-	__u16 magic;
-	__u8 version;
-	__u8 flags;
-	__u32 hdr_len;
-	__u32 type_off;
-	__u32 type_len;
-	__u32 str_off;
-	__u32 str_len;
-};
-
-static int btf_strings_load(const char *path, struct btf_strings *out)
+static const struct program_feature *feature_of(const char *program)
 {
-	struct raw_btf_header hdr;
-	size_t capacity = 8 << 20, len = 0;
-	char *buf = malloc(capacity);
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < sizeof(program_features) / sizeof(program_features[0]); i++)
+		if (!strcmp(program_features[i].tracepoint, program))
+			return &program_features[i];
+	return NULL;
+}
 
-	if (fd < 0 || !buf)
-		goto fail;
-	while ((n = read(fd, buf + len, capacity - len)) > 0) {
-		len += n;
-		if (len == capacity) {
-			char *grown = realloc(buf, capacity *= 2);
+/* A tracepoint the kernel lacks: a required one is fatal (exit status),
+ * another one marks its feature unavailable (0). */
+static int tracepoint_missing(const struct program_feature *f, const char *why, struct summary *s)
+{
+	char reason[160];
 
-			if (!grown)
-				goto fail;
-			buf = grown;
-		}
+	snprintf(reason, sizeof(reason), "tracepoint %s %s", f->tracepoint, why);
+	if (f->required) {
+		fprintf(stderr, "ipctrace: cannot trace syscalls: %s\n", reason);
+		return EXIT_UNAVAILABLE;
 	}
-	close(fd);
-	fd = -1;
-	if (n < 0 || len < sizeof(hdr))
-		goto fail;
-	memcpy(&hdr, buf, sizeof(hdr));
-	if (hdr.magic != 0xeB9F || (size_t)hdr.hdr_len + hdr.str_off + hdr.str_len > len) {
-		errno = EINVAL;
-		goto fail;
-	}
-	out->data = buf;
-	out->len = len;
-	memmove(buf, buf + hdr.hdr_len + hdr.str_off, hdr.str_len);
-	out->len = hdr.str_len;
+	if (!feature_listed(s, f->feature))
+		summary_add_unavailable(s, f->feature, reason);
 	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return -1;
 }
 
-static bool btf_strings_has(const struct btf_strings *strings, const char *name)
-{
-	size_t len = strlen(name);
-
-	/* strings are NUL-separated: match a whole one */
-	for (const char *p = strings->data, *end = strings->data + strings->len; p < end;) {
-		const char *hit = memmem(p, end - p, name, len + 1);
-
-		if (!hit)
-			return false;
-		if (hit == strings->data || hit[-1] == '\0')
-			return true;
-		p = hit + 1;
-	}
-	return false;
-}
-
-/* Leave out the programs whose tracepoint this kernel lacks; -1 if a
- * required one is missing. */
-static int select_programs(struct tracer *t, const struct tracer_options *o,
-			   const struct btf_strings *vmlinux, struct summary *s)
+/* --pretend-missing: leave those programs out as if the kernel lacked them */
+static int select_programs(struct tracer *t, const struct tracer_options *o, struct summary *s)
 {
 	int status = 0;
 
 	for (size_t i = 0; i < sizeof(program_features) / sizeof(program_features[0]); i++) {
 		const struct program_feature *f = &program_features[i];
-		struct bpf_program *prog =
-			bpf_object__find_program_by_name(t->skel->obj, f->tracepoint);
-		char typedef_name[64], reason[160];
-		bool missing;
 
-		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", f->tracepoint);
-		missing = vmlinux && !btf_strings_has(vmlinux, typedef_name);
-		if (!missing && !pretended_missing(o, f->tracepoint))
+		if (!pretended_missing(o, f->tracepoint))
 			continue;
-		snprintf(reason, sizeof(reason), "tracepoint %s %s", f->tracepoint,
-			 missing ? "is not in this kernel" : "treated as missing (--pretend-missing)");
-		if (f->required) {
-			fprintf(stderr, "ipctrace: cannot trace syscalls: %s\n", reason);
-			status = EXIT_UNAVAILABLE;
-			continue;
-		}
-		bpf_program__set_autoload(prog, false);
-		if (!feature_listed(s, f->feature))
-			summary_add_unavailable(s, f->feature, reason);
+		bpf_program__set_autoload(
+			bpf_object__find_program_by_name(t->skel->obj, f->tracepoint), false);
+		status = status ? status
+				: tracepoint_missing(f, "treated as missing (--pretend-missing)", s);
 	}
 	return status;
+}
+
+/* Each program on its tracepoint; one the kernel lacks (ENOENT) is left
+ * out as above.  0 or an exit status. */
+static int attach_programs(struct tracer *t, struct summary *s)
+{
+	struct bpf_object_skeleton *skeleton = t->skel->skeleton;
+
+	for (int i = 0; i < skeleton->prog_cnt; i++) {
+		struct bpf_program *prog = *skeleton->progs[i].prog;
+		const struct program_feature *f = feature_of(bpf_program__name(prog));
+		struct bpf_link *link;
+		int err, status;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		err = link ? 0 : -errno;
+		if (!err) {
+			*skeleton->progs[i].link = link;
+			continue;
+		}
+		if (err == -ENOENT && f) {
+			status = tracepoint_missing(f, "is not in this kernel", s);
+			if (status)
+				return status;
+			continue;
+		}
+		fprintf(stderr, "ipctrace: attaching %s failed: %s\n", bpf_program__name(prog),
+			strerror(-err));
+		return EXIT_SOFTWARE;
+	}
+	return 0;
 }
 
 static const char *yes_no(bool yes)
@@ -262,11 +228,34 @@ static void print_probe(FILE *out, const char *feature, int err, const char *use
 	fprintf(out, "%-24s %-5s %s\n", feature, here, use);
 }
 
+/* Load "return 0" as a raw tracepoint program and attach it to tracepoint:
+ * 0, or -errno (-ENOENT: no such tracepoint). */
+static int probe_raw_tracepoint(const char *tracepoint)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "ipctrace_probe", "GPL", insns, 2,
+			       NULL), link, err = 0;
+
+	if (fd < 0)
+		return -errno;
+	link = bpf_raw_tracepoint_open(tracepoint, fd);
+	if (link < 0)
+		err = -errno;
+	else
+		close(link);
+	close(fd);
+	return err;
+}
+
 int tracer_print_features(FILE *out, const char *btf_path)
 {
 	struct btf *vmlinux;
 	const char *path = btf_path ? btf_path : DEFAULT_BTF;
 	bool all_required = true;
+	int err;
 
 	libbpf_set_print(libbpf_print);
 	fprintf(out, "%-24s %-5s %s\n", "FEATURE", "HERE", "WHAT IPCTRACE USES IT FOR");
@@ -274,12 +263,9 @@ int tracer_print_features(FILE *out, const char *btf_path)
 	fprintf(out, "%-24s %-5s %s\n", "kernel BTF", yes_no(vmlinux), path);
 	if (!vmlinux)
 		return EXIT_UNAVAILABLE;
-	print_probe(out, "tp_btf programs",
-		    probe_tracing(vmlinux, BPF_TRACE_RAW_TP, "btf_trace_sys_enter", BTF_KIND_TYPEDEF),
+	err = probe_raw_tracepoint("sys_enter");
+	print_probe(out, "raw tracepoints", err == -ENOENT ? 0 : err,
 		    "every hook (no tracefs needed)");
-	fprintf(out, "%-24s %-5s %s\n", "task storage",
-		yes_no(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0),
-		"which tasks are traced, per-task call state");
 	fprintf(out, "%-24s %-5s %s\n", "ring buffer",
 		yes_no(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0), "--timeline");
 	fprintf(out, "%-24s %-5s %s\n", "bpf_find_vma",
@@ -288,15 +274,15 @@ int tracer_print_features(FILE *out, const char *btf_path)
 		"shm page faults, keys of shared futexes (5.17+)");
 	for (size_t i = 0; i < sizeof(program_features) / sizeof(program_features[0]); i++) {
 		const struct program_feature *f = &program_features[i];
-		char typedef_name[64], what[96];
-		bool here;
+		char what[96];
+		bool here = !probe_raw_tracepoint(f->tracepoint);
 
-		snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", f->tracepoint);
-		here = btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF) >= 0;
 		all_required &= here || !f->required;
 		snprintf(what, sizeof(what), "%s%s", f->feature, f->required ? " (required)" : "");
 		fprintf(out, "%-24s %-5s %s\n", f->tracepoint, yes_no(here), what);
 	}
+	print_probe(out, "tp_btf", probe_tracing(vmlinux, BPF_TRACE_RAW_TP, "btf_trace_sys_enter",
+						  BTF_KIND_TYPEDEF), "not used (needs the whole kernel BTF at each start)");
 	print_probe(out, "fentry", probe_tracing(vmlinux, BPF_TRACE_FENTRY, "do_nanosleep",
 						  BTF_KIND_FUNC), "not used");
 	print_probe(out, "kprobes", access("/sys/bus/event_source/devices/kprobe/type", R_OK) ?
@@ -315,13 +301,12 @@ static __u32 dev_shm_kernel_dev(void)
 	return (major(st.st_dev) << 20) | minor(st.st_dev);
 }
 
-/* Open, configure and load: 0, -1 if the load failed (after saying why
- * only if not worth a retry), or an exit status.  vmlinux NULL: assume the
- * kernel has every tracepoint (the common case, without reading its BTF). */
-static int open_and_load(struct tracer *t, const struct tracer_options *o,
-			 const struct btf_strings *vmlinux, struct summary *s, int *load_err)
+/* Open, configure and load, resolving CO-RE against core_btf (NULL: the
+ * kernel's own BTF): 0, -1 if the load failed, or an exit status. */
+static int open_and_load(struct tracer *t, const struct tracer_options *o, const char *core_btf,
+			 struct summary *s, int *load_err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf);
 	int status;
 
 	t->skel = ipctrace_bpf__open_opts(&open_opts);
@@ -329,7 +314,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o,
 		fprintf(stderr, "ipctrace: cannot open the BPF object: %s\n", strerror(errno));
 		return EXIT_SOFTWARE;
 	}
-	status = select_programs(t, o, vmlinux, s);
+	status = select_programs(t, o, s);
 	if (status)
 		return status;
 	fill_syscall_rules((struct syscall_rule *)t->skel->rodata->syscall_rules);
@@ -342,6 +327,9 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o,
 	bpf_map__set_max_entries(t->skel->maps.events,
 				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
 					   : (__u32)sysconf(_SC_PAGESIZE));
+	/* the stack map is only written with --stacks: keep it small otherwise */
+	if (!o->stacks)
+		bpf_map__set_max_entries(t->skel->maps.stacks, 1);
 	*load_err = ipctrace_bpf__load(t->skel);
 	return *load_err ? -1 : 0;
 }
@@ -349,7 +337,10 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o,
 int tracer_start(struct tracer *t, const struct tracer_options *o, struct summary *s)
 {
 	const char *btf_path = o->btf_path ? o->btf_path : DEFAULT_BTF;
-	struct btf_strings vmlinux;
+	char core_btf[PATH_MAX];
+	bool cached = false;
+	size_t obj_len;
+	const void *obj;
 	int err = 0, status;
 
 	memset(t, 0, sizeof(*t));
@@ -363,12 +354,17 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 			"CONFIG_DEBUG_INFO_BTF=y\n", btf_path);
 		return EXIT_UNAVAILABLE;
 	}
-	status = open_and_load(t, o, NULL, s, &err);
-	if (status < 0 && !btf_strings_load(btf_path, &vmlinux)) {
-		/* a tracepoint this kernel lacks is the usual cause: leave those out */
+	obj = ipctrace_bpf__elf_bytes(&obj_len);
+	if (o->btf_path)
+		snprintf(core_btf, sizeof(core_btf), "%s", o->btf_path);
+	else
+		cached = corebtf_path(core_btf, sizeof(core_btf), btf_path, obj, obj_len, o->verbose);
+	status = open_and_load(t, o, o->btf_path || cached ? core_btf : NULL, s, &err);
+	if (status < 0 && cached) {
+		/* a cached BTF libbpf cannot use: once more with the whole kernel BTF */
+		corebtf_forget(core_btf);
 		ipctrace_bpf__destroy(t->skel);
-		status = open_and_load(t, o, &vmlinux, s, &err);
-		free(vmlinux.data);
+		status = open_and_load(t, o, NULL, s, &err);
 	}
 	if (status < 0) {
 		fprintf(stderr, "ipctrace: loading BPF programs failed: %s%s\n", strerror(-err),
@@ -378,12 +374,9 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 	}
 	if (status)
 		goto fail;
-	err = ipctrace_bpf__attach(t->skel);
-	if (err) {
-		fprintf(stderr, "ipctrace: attaching BPF programs failed: %s\n", strerror(-err));
-		status = EXIT_SOFTWARE;
+	status = attach_programs(t, s);
+	if (status)
 		goto fail;
-	}
 	if (o->stacks)
 		t->stack_symbols = stack_symbols_start(bpf_map__fd(t->skel->maps.processes));
 	t->start_ns = now_ns(CLOCK_MONOTONIC);
@@ -395,38 +388,27 @@ fail:
 	return status;
 }
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* 6.9: a pidfd for a thread, not only a leader */
-#endif
-
 int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags)
 {
 	struct task_state initial = { .flags = flags };
-	int pidfd, err = 0;
+	int fd = bpf_map__fd(t->skel->maps.tasks), err;
+	__s64 *live = &t->skel->bss->live_tasks;
+	__u32 key = tid;
 
-	/* task storage is keyed by a pidfd from user space */
-	pidfd = syscall(SYS_pidfd_open, tid, 0);
-	if (pidfd < 0 && errno == EINVAL)
-		pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (pidfd < 0 && (errno == EINVAL || errno == ENOSYS)) {
-		__u32 key = tid;
-
-		/* older kernels, or no pidfd_open at all (a seccomp filter,
-		 * valgrind): the BPF side adopts it on its next syscall */
-		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.pending_tids), &key, &flags,
-					BPF_NOEXIST))
-			return errno == EEXIST ? 0 : -errno;
-		__sync_fetch_and_add(&t->skel->bss->pending_count, 1);
-		return 0;
+	/* counted in first: its exit hook may count it out at any moment */
+	__sync_fetch_and_add(live, 1);
+	if (bpf_map_update_elem(fd, &key, &initial, BPF_NOEXIST)) {
+		err = errno;
+		__sync_fetch_and_add(live, -1);
+		return err == EEXIST ? 0 : -err; /* EEXIST: the fork hook was first */
 	}
-	if (pidfd < 0)
-		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &initial, BPF_NOEXIST))
-		err = -errno;
-	close(pidfd);
-	if (err)
-		return err == -EEXIST ? 0 : err;
-	__sync_fetch_and_add(&t->skel->bss->live_tasks, 1);
+	/* its exit hook may have run before the entry existed: none would
+	 * remove it, and a later task given the same tid would be counted */
+	if (procfs_has_exited(tid)) {
+		if (!bpf_map_delete_elem(fd, &key))
+			__sync_fetch_and_add(live, -1);
+		return -ESRCH;
+	}
 	return 0;
 }
 

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "corebtf.h"
+
+extern char **environ;
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* What the minimal BTF depends on: the object's relocations and the
+ * kernel's types.  A kernel's BTF cannot change while it runs; its release,
+ * build string and BTF size tell one kernel from another. */
+static uint64_t cache_key(const struct utsname *uts, const struct stat *kernel_btf,
+			  const void *obj, size_t obj_len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = fnv1a(h, obj, obj_len);
+	h = fnv1a(h, uts->release, strlen(uts->release));
+	h = fnv1a(h, uts->version, strlen(uts->version));
+	return fnv1a(h, &kernel_btf->st_size, sizeof(kernel_btf->st_size));
+}
+
+static int mkdir_p(char *dir)
+{
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* bpftool gen min_core_btf KERNEL_BTF OUT OBJ, quietly; its exit status or -1 */
+static int run_bpftool(const char *kernel_btf, const char *out, const char *obj)
+{
+	static const char *const candidates[] = { "/usr/sbin/bpftool", "bpftool" };
+	char *argv[] = { "bpftool", "gen", "min_core_btf", (char *)kernel_btf, (char *)out,
+			 (char *)obj, NULL };
+	posix_spawn_file_actions_t actions;
+	int status = -1;
+	pid_t pid;
+
+	if (posix_spawn_file_actions_init(&actions))
+		return -1;
+	posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		if (posix_spawnp(&pid, candidates[i], &actions, NULL, argv, environ))
+			continue;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		break;
+	}
+	posix_spawn_file_actions_destroy(&actions);
+	return status;
+}
+
+static bool generate(const char *path, const char *dir, const char *kernel_btf, const void *obj,
+		     size_t obj_len)
+{
+	char obj_tmp[PATH_MAX], out_tmp[PATH_MAX];
+	struct stat st;
+	bool ok = false;
+	int fd;
+
+	if (snprintf(obj_tmp, sizeof(obj_tmp), "%s/ipctrace.bpf.o.XXXXXX", dir) >=
+		    (int)sizeof(obj_tmp) ||
+	    snprintf(out_tmp, sizeof(out_tmp), "%s.XXXXXX", path) >= (int)sizeof(out_tmp))
+		return false;
+	fd = mkostemp(obj_tmp, O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (write_all(fd, obj, obj_len)) {
+		close(fd);
+		goto out_obj;
+	}
+	close(fd);
+	fd = mkostemp(out_tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto out_obj;
+	close(fd);
+	/* written aside and renamed: a concurrent start sees all of it or none */
+	ok = run_bpftool(kernel_btf, out_tmp, obj_tmp) == 0 && !stat(out_tmp, &st) &&
+	     st.st_size > 0 && !chmod(out_tmp, 0644) && !rename(out_tmp, path);
+	if (!ok)
+		unlink(out_tmp);
+out_obj:
+	unlink(obj_tmp);
+	return ok;
+}
+
+bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *obj,
+		  size_t obj_len, bool verbose)
+{
+	const char *cache = getenv("IPCTRACE_CACHE_DIR");
+	char dir[PATH_MAX];
+	struct utsname uts;
+	struct stat st;
+
+	if (!cache)
+		cache = COREBTF_CACHE_DIR;
+	if (!*cache || uname(&uts) || stat(kernel_btf, &st))
+		return false;
+	if (snprintf(dir, sizeof(dir), "%s/btf", cache) >= (int)sizeof(dir) ||
+	    snprintf(path, len, "%s/%s-%016llx.btf", dir, uts.release,
+		     (unsigned long long)cache_key(&uts, &st, obj, obj_len)) >= (int)len)
+		return false;
+	if (!access(path, R_OK))
+		return true;
+	if (mkdir_p(dir) || !generate(path, dir, kernel_btf, obj, obj_len)) {
+		if (verbose)
+			fprintf(stderr, "ipctrace: no minimal BTF in %s (bpftool gen min_core_btf "
+				"failed or missing): using the whole kernel BTF\n", dir);
+		return false;
+	}
+	return true;
+}
+
+void corebtf_forget(const char *path)
+{
+	unlink(path);
+}
