@@ -11,6 +11,7 @@ MANDIR := $(PREFIX)/share/man
 OUTPUT := build
 CLANG ?= clang
 BPFTOOL ?= bpftool
+LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo llvm-strip)
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -54,6 +55,7 @@ $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/user/workloads $(OUTPUT)/tests:
 $(OUTPUT)/ipctrace.bpf.o: bpf/ipctrace.bpf.c bpf/ipctrace.h bpf/classify.bpf.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@ # DWARF: 3/4 of the object, unused by libbpf, parsed at each start
 
 $(OUTPUT)/ipctrace.skel.h: $(OUTPUT)/ipctrace.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -84,9 +84,14 @@ __noinline int classify_file_ptr(__u64 file_ptr)
 	return MECH_NONE;
 }
 
-/* The caller's fd table: direct loads from the BTF task pointer (cheaper
- * than probe-read helpers); only the fd array slot needs a probe read. */
-static __always_inline struct file *fd_to_file(long fd)
+/*
+ * The caller's fd table: direct loads from the BTF task pointer (cheaper
+ * than probe-read helpers); only the fd array slot needs a probe read.
+ * Global, returning the file as a scalar: each load of a pointer field from
+ * the trusted task makes the verifier scan the kernel's 100k+ BTF types by
+ * name (6.3+), so it is verified once per program, not at every use.
+ */
+__noinline __u64 file_of_fd(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct files_struct *files = task->files;
@@ -95,13 +100,18 @@ static __always_inline struct file *fd_to_file(long fd)
 	struct file **fds;
 
 	if (!files || fd < 0)
-		return NULL;
+		return 0;
 	fdt = files->fdt;
 	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
+		return 0;
 	fds = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	return (__u64)file;
+}
+
+static __always_inline struct file *fd_to_file(long fd)
+{
+	return (struct file *)file_of_fd(fd);
 }
 
 static __always_inline int classify_file(struct file *file)

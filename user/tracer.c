@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,9 +443,24 @@ long tracer_live_tasks(const struct tracer *t)
 	return __atomic_load_n(&t->skel->bss->live_tasks, __ATOMIC_RELAXED);
 }
 
+static void *detach_links(void *arg)
+{
+	struct bpf_object_skeleton *skeleton = arg;
+
+	for (int i = 0; i < skeleton->prog_cnt; i++) {
+		bpf_link__destroy(*skeleton->progs[i].link);
+		*skeleton->progs[i].link = NULL;
+	}
+	return NULL;
+}
+
 void tracer_mark_stopped(struct tracer *t)
 {
 	t->stop_ns = now_ns(CLOCK_MONOTONIC);
+	/* detaching patches kernel text (ms per tracepoint): done while the maps
+	 * are read and the report written; tracer_destroy waits for it */
+	if (!t->detaching && !pthread_create(&t->detacher, NULL, detach_links, t->skel->skeleton))
+		t->detaching = true;
 }
 
 __u64 tracer_elapsed_ns(const struct tracer *t)
@@ -788,6 +804,9 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 
 void tracer_destroy(struct tracer *t)
 {
+	if (t->detaching)
+		pthread_join(t->detacher, NULL);
+	t->detaching = false;
 	stack_symbols_stop(t->stack_symbols);
 	t->stack_symbols = NULL;
 	ipctrace_bpf__destroy(t->skel);

@@ -3,6 +3,7 @@
 #ifndef IPCTRACE_TRACER_H
 #define IPCTRACE_TRACER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -37,6 +38,8 @@ struct tracer {
 	__u64 start_ns;
 	__u64 stop_ns;
 	struct stack_symbols *stack_symbols; /* --stacks */
+	pthread_t detacher;                  /* detaching the programs, once stopped */
+	bool detaching;
 };
 
 /* 0, or an exit status after printing one line on stderr.  Features the
@@ -49,6 +52,7 @@ int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags);
 int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags);
 long tracer_live_tasks(const struct tracer *t);
 int tracer_events_fd(const struct tracer *t);
+/* Counting ends now: the programs are detached in the background. */
 void tracer_mark_stopped(struct tracer *t);
 __u64 tracer_elapsed_ns(const struct tracer *t);
 /* kernel maps -> summary, covering the start until until_ns (0: now);
