@@ -170,15 +170,15 @@ static int attach_programs(struct tracer *t, struct summary *s)
 		struct bpf_link *link;
 		int err, status;
 
-		if (!bpf_program__autoload(prog))
-			continue;
+		if (!f || !bpf_program__autoload(prog))
+			continue; /* not a hook: finish is tail-called */
 		link = bpf_program__attach(prog);
 		err = link ? 0 : -errno;
 		if (!err) {
 			*skeleton->progs[i].link = link;
 			continue;
 		}
-		if (err == -ENOENT && f) {
+		if (err == -ENOENT) {
 			status = tracepoint_missing(f, "is not in this kernel", s);
 			if (status)
 				return status;
