@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "corebtf.h"
 
@@ -132,6 +134,28 @@ out_obj:
 	return ok;
 }
 
+/* Files other builds or kernels left: gone after a week unused (a kept one
+ * is remade once a week at worst). */
+static void prune(const char *dir, const char *keep)
+{
+	time_t cutoff = time(NULL) - 7 * 24 * 3600;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+
+		if (len < 4 || strcmp(e->d_name + len - 4, ".btf") || !strcmp(e->d_name, keep))
+			continue;
+		if (!fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) && st.st_mtime < cutoff)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *obj,
 		  size_t obj_len, bool verbose)
 {
@@ -156,6 +180,7 @@ bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *ob
 				"failed or missing): using the whole kernel BTF\n", dir);
 		return false;
 	}
+	prune(dir, strrchr(path, '/') + 1);
 	return true;
 }
 

@@ -3,7 +3,8 @@
 
     privileges    no root, no CAP_BPF/CAP_PERFMON -> 77 and the capabilities named
     environment   no tracefs -> runs; no kernel BTF -> 69, one line; a missing
-                  tracepoint -> that feature "unavailable", the rest exact
+                  tracepoint -> that feature "unavailable", the rest exact; a
+                  cached BTF that cannot be read -> replaced, the run exact
     input         unknown workload/option, bad numbers, `run --`, a missing
                   command (127 as sh), -o in a missing directory, -o a symlink
                   in a sticky world-writable directory, -o on a full disk
@@ -125,7 +126,7 @@ done
 
 
 def test_runs_without_tracefs_mounted(bpf, tmp_path):
-    """tp_btf programs need no tracefs: every tracefs unmounted (in a mount
+    """Raw tracepoints need no tracefs: every tracefs unmounted (in a mount
     namespace of ipctrace's own: other tracers on the machine keep theirs)."""
     out = tmp_path / "out.json"
     run = ipctrace("run", "-q", "-o", out, "pipe-pi", "--children", "3", "--n", "1000",
@@ -133,6 +134,32 @@ def test_runs_without_tracefs_mounted(bpf, tmp_path):
     assert run.code == 0, run.stderr
     assert pi_counts(run) == {"pipe2": 3, "write": 3, "read": 3}
     assert run.summary["unavailable"] == []
+
+
+def test_core_btf_cache_is_made_once_and_a_bad_one_replaced(bpf, tmp_path):
+    """The minimal BTF is cut at the first start, reused after; a cached file
+    libbpf cannot read is dropped and the run still exact (whole kernel BTF);
+    with the cache off (empty IPCTRACE_CACHE_DIR) it runs too."""
+    cache = tmp_path / "cache"
+    out = tmp_path / "out.json"
+    env = {**clean_env(), "IPCTRACE_CACHE_DIR": str(cache)}
+    args = ("run", "-q", "-o", out, "pipe-pi", "--children", "3", "--n", "1000")
+    run = ipctrace(*args, summary=out, env=env)
+    assert run.code == 0, run.stderr
+    assert pi_counts(run) == {"pipe2": 3, "write": 3, "read": 3}
+    [made] = list((cache / "btf").iterdir())
+    assert made.suffix == ".btf" and 0 < made.stat().st_size < 1 << 20
+    stamp = made.stat().st_mtime_ns
+    run = ipctrace(*args, summary=out, env=env)
+    assert run.code == 0 and made.stat().st_mtime_ns == stamp  # reused, not made again
+    made.write_bytes(b"not BTF")
+    run = ipctrace(*args, summary=out, env=env)
+    assert run.code == 0, run.stderr
+    assert pi_counts(run) == {"pipe2": 3, "write": 3, "read": 3}
+    assert not made.exists() or made.read_bytes() != b"not BTF"
+    run = ipctrace(*args, summary=out, env={**clean_env(), "IPCTRACE_CACHE_DIR": ""})
+    assert run.code == 0, run.stderr
+    assert pi_counts(run) == {"pipe2": 3, "write": 3, "read": 3}
 
 
 def test_missing_kernel_btf_is_one_clear_line(bpf, tmp_path):
