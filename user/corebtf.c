@@ -16,8 +16,6 @@
 #include <unistd.h>
 #include "corebtf.h"
 
-extern char **environ;
-
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -138,7 +136,7 @@ out_obj:
  * is remade once a week at worst). */
 static void prune(const char *dir, const char *keep)
 {
-	time_t cutoff = time(NULL) - 7 * 24 * 3600;
+	time_t cutoff = time(NULL) - (time_t)7 * 24 * 3600;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
