@@ -95,7 +95,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
-	__uint(max_entries, 4096);
+	__uint(max_entries, SIGNALS_PENDING_MAX);
 	__type(key, __u64);
 	__type(value, __u64);
 } signals_pending SEC(".maps");

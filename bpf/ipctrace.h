@@ -18,10 +18,11 @@
 /* Sized for start-up too: a hash map's buckets are allocated and set up at
  * creation, 3.5 ms here for 65536 entries, 0.5 ms for 16384. */
 #define TRACED_TASKS_MAX 16384 /* threads alive at once */
-#define PROCESSES_MAX 32768    /* processes of the traced tree, kept after they exit */
+#define PROCESSES_MAX 16384    /* processes of the traced tree, kept after they exit */
 #define SYSCALL_STATS_MAX 1024 /* (mechanism, syscall, operation) rows */
-#define WAKEUP_EDGES_MAX 8192
-#define LOCK_WAITS_MAX 8192
+#define WAKEUP_EDGES_MAX 4096  /* (waker, wakee, mechanism) */
+#define LOCK_WAITS_MAX 4096    /* (lock, waiter, call site) */
+#define SIGNALS_PENDING_MAX 1024 /* (process, signal) generated, not yet delivered */
 #define STACKS_MAX 4096
 
 /* Every mechanism a syscall, wake-up or wait can be attributed to. */
