@@ -398,8 +398,9 @@ static __always_inline void finish_call(void *ctx, struct task_state *st, struct
  * Ending a call runs in a program of its own, tail-called by the four hooks
  * that end calls: the verifier checks finish_call once instead of in each
  * of them (its state count, not the code size, made those a third of the
- * start-up).  The hooks leave their arguments here; nothing else on a CPU
- * runs between that and the tail call.
+ * start-up).  The hooks leave their arguments here: only those process-
+ * context hooks write it, and a raw tracepoint program runs with migration
+ * and preemption off, so nothing on that CPU writes it before the tail call.
  */
 struct finish_args {
 	__u64 now;
@@ -445,7 +446,7 @@ int finish(struct bpf_raw_tracepoint_args *ctx)
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
-	__type(key, __u32);
+	__uint(key_size, sizeof(__u32)); /* a size, not a BTF type: prog arrays take none */
 	__array(values, int(void *));
 } finishers SEC(".maps") = {
 	.values = { [0] = (void *)&finish },
@@ -628,7 +629,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (st->interrupted.enter_ns) {
 		interrupted_ended = resolve_interrupted(st, id);
-		if (st->call.enter_ns)
+		if (!interrupted_ended && st->call.enter_ns)
 			return 0; /* resumed */
 	}
 	start_call(st, id);
@@ -776,17 +777,16 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 	struct task_state *st = task_state_of(tid);
 	struct process_info *info;
 
-	if (!st && old_tid != tid) {
-		/* a thread's exec: it took the leader's tid, whose exit dropped that
-		 * entry; its state moves from the tid it had */
-		st = task_state_of(old_tid);
-		if (!st || bpf_map_update_elem(&tasks, &tid, st, BPF_NOEXIST))
-			return 0;
-		bpf_map_delete_elem(&tasks, &old_tid);
-		__sync_fetch_and_add(&live_tasks, 1); /* the leader's exit counted it out */
+	if (old_tid != tid) {
+		/* a thread's exec: it took the leader's tid (whose exit dropped that
+		 * entry); its state moves from the tid it had, one entry either way */
+		struct task_state *old = task_state_of(old_tid);
+
+		if (old && !st && !bpf_map_update_elem(&tasks, &tid, old, BPF_NOEXIST))
+			bpf_map_delete_elem(&tasks, &old_tid);
+		else if (old)
+			forget_task(old_tid); /* no room, or tid already known: not twice */
 		st = task_state_of(tid);
-		if (!st)
-			return 0;
 	}
 	if (!st)
 		return 0;

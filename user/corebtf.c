@@ -54,6 +54,16 @@ static int mkdir_p(char *dir)
 	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* Ours alone: a real directory of this user that no one else can write
+ * into (root writes, runs bpftool on and loads what is in it). */
+static bool private_dir(const char *dir)
+{
+	struct stat st;
+
+	return !lstat(dir, &st) && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
 static int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
@@ -170,9 +180,16 @@ bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *ob
 	    snprintf(path, len, "%s/%s-%016llx.btf", dir, uts.release,
 		     (unsigned long long)cache_key(&uts, &st, obj, obj_len)) >= (int)len)
 		return false;
+	mkdir_p(dir);
+	if (!private_dir(cache) || !private_dir(dir)) {
+		if (verbose)
+			fprintf(stderr, "ipctrace: %s is not a private directory of this user: "
+				"using the whole kernel BTF\n", dir);
+		return false;
+	}
 	if (!access(path, R_OK))
 		return true;
-	if (mkdir_p(dir) || !generate(path, dir, kernel_btf, obj, obj_len)) {
+	if (!generate(path, dir, kernel_btf, obj, obj_len)) {
 		if (verbose)
 			fprintf(stderr, "ipctrace: no minimal BTF in %s (bpftool gen min_core_btf "
 				"failed or missing): using the whole kernel BTF\n", dir);

@@ -12,9 +12,46 @@
 #include "output.h"
 #include "tracer.h"
 
-int output_file_open(struct output_file *o, const char *path)
+/* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: one of ipctrace's
+ * own fds, whatever it is open on (a file the shell redirected to, too) */
+static int own_fd(const char *path)
+{
+	char rest;
+	int fd;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	if (sscanf(path, "/dev/fd/%d%c", &fd, &rest) == 1 ||
+	    sscanf(path, "/proc/self/fd/%d%c", &fd, &rest) == 1)
+		return fd;
+	return -1;
+}
+
+/* A device, FIFO or pipe at path (or behind its symlink), opened to be
+ * written in place; -1 if path is anything else, a regular file included. */
+static int open_in_place(const char *path)
 {
 	struct stat st;
+	int fd;
+
+	if (own_fd(path) >= 0)
+		return fcntl(own_fd(path), F_DUPFD_CLOEXEC, 3);
+	if (stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	/* swapped for a regular file since the stat: that one is replaced, not written */
+	if (fd >= 0 && (fstat(fd, &st) || S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int output_file_open(struct output_file *o, const char *path)
+{
+	bool in_place = false;
 	int fd;
 
 	o->f = NULL;
@@ -24,22 +61,25 @@ int output_file_open(struct output_file *o, const char *path)
 		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(ENAMETOOLONG));
 		return EXIT_CANTCREAT;
 	}
-	/* a device, FIFO or pipe (-o /dev/null, /dev/stdout, >(jq)) takes the bytes
-	 * in place: renaming over it would replace the device node itself */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	/* a device, FIFO, pipe or own fd (-o /dev/null, /dev/stdout, >(jq)) takes
+	 * the bytes in place: renaming over it would replace the node itself */
+	fd = open_in_place(path);
+	if (fd >= 0 || own_fd(path) >= 0) {
+		in_place = true;
 		o->tmp[0] = '\0';
-		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	} else {
 		fd = mkostemp(o->tmp, O_CLOEXEC);
 		if (fd >= 0)
 			fchmod(fd, 0644);
+		else
+			o->tmp[0] = '\0'; /* nothing of ours to remove */
 	}
 	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
 		int err = errno;
 
 		if (fd >= 0)
 			close(fd);
-		if (o->tmp[0])
+		if (!in_place && o->tmp[0])
 			unlink(o->tmp);
 		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(err));
 		return EXIT_CANTCREAT;

@@ -25,7 +25,9 @@ void output_file_discard(struct output_file *o);
 /* Write the rendered summary to a temp file beside PATH, then rename it
  * over PATH: no truncated file on failure, and a symlink to a regular file
  * is replaced, never followed.  A device, FIFO or pipe at PATH (or behind
- * its symlink) is written in place.  0, or EXIT_CANTCREAT after one line. */
+ * its symlink), and /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N
+ * (whatever the fd is open on), are written in place.  0, or EXIT_CANTCREAT
+ * after one line. */
 int write_output_file(const char *path, const struct summary *s, enum output_format format,
 		      bool hist);
 /* The same for any content: render_to(out, arg) writes it, 0 or -1. */

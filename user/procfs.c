@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "procfs.h"
 
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 
 int procfs_comm(pid_t pid, char *comm, size_t len)
@@ -72,8 +73,10 @@ bool procfs_has_exited(pid_t tid)
 	pid_t ppid = 0;
 	char state = 'X';
 
-	/* a zombie is still listed, but its exit is behind it */
-	return read_stat(tid, &state, &ppid, &flags) || state == 'Z' || state == 'X';
+	/* PF_EXITING is set before the exit tracepoint fires and stays: a task
+	 * without it has not reached the exit hook yet (a zombie has) */
+	return read_stat(tid, &state, &ppid, &flags) || state == 'Z' || state == 'X' ||
+	       (flags & PF_EXITING);
 }
 
 int procfs_threads(pid_t pid, pid_t *tids, size_t max)

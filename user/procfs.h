@@ -11,7 +11,8 @@
 int procfs_comm(pid_t pid, char *comm, size_t len);
 pid_t procfs_ppid(pid_t pid);
 bool procfs_is_kernel_thread(pid_t pid);
-/* gone, or a zombie: a task (any thread id) whose exit already ran */
+/* gone, a zombie or exiting: a task (any thread id) whose exit hook may
+ * already have run */
 bool procfs_has_exited(pid_t tid);
 /* the thread ids of a process, into tids (at most max); count or -errno */
 int procfs_threads(pid_t pid, pid_t *tids, size_t max);

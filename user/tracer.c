@@ -100,6 +100,21 @@ static int check_privileges(void)
 	return EXIT_NOPERM;
 }
 
+#define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial PID namespace's inode */
+
+/* The programs key tasks by global thread ids; user space names them by its
+ * own (fork, /proc, -p): the two agree only in the initial PID namespace. */
+static int check_pid_namespace(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) || st.st_ino == PROC_PID_INIT_INO)
+		return 0;
+	fprintf(stderr, "ipctrace: runs only in the initial PID namespace (not in a container's): "
+		"the kernel side sees host pids\n");
+	return EXIT_UNAVAILABLE;
+}
+
 static bool pretended_missing(const struct tracer_options *o, const char *tracepoint)
 {
 	for (size_t i = 0; i < o->npretend_missing; i++)
@@ -348,6 +363,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
 	status = check_privileges();
+	if (!status)
+		status = check_pid_namespace();
 	if (status)
 		return status;
 	if (access(btf_path, R_OK)) {
@@ -362,10 +379,12 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 		cached = corebtf_path(core_btf, sizeof(core_btf), btf_path, obj, obj_len, o->verbose);
 	status = open_and_load(t, o, o->btf_path || cached ? core_btf : NULL, s, &err);
 	if (status < 0 && cached) {
-		/* a cached BTF libbpf cannot use: once more with the whole kernel BTF */
-		corebtf_forget(core_btf);
+		/* once more with the whole kernel BTF: if that loads, the cached
+		 * one was at fault (not the verifier, lockdown, ...): drop it */
 		ipctrace_bpf__destroy(t->skel);
 		status = open_and_load(t, o, NULL, s, &err);
+		if (!status)
+			corebtf_forget(core_btf);
 	}
 	if (status < 0) {
 		fprintf(stderr, "ipctrace: loading BPF programs failed: %s%s\n", strerror(-err),
@@ -420,16 +439,20 @@ int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags)
 	__u32 key = pid;
 	int n, err;
 
+	/* a leader that ended with pthread_exit is a zombie while its threads
+	 * run on: the process is traced if any of its threads is */
 	err = tracer_add_task(t, pid, flags);
+	if (err && err != -ESRCH)
+		return err;
+	/* threads it starts from now on are followed by the fork hook */
+	n = procfs_threads(pid, tids, sizeof(tids) / sizeof(tids[0]));
+	for (int i = 0; i < n; i++)
+		if (tids[i] != pid && !tracer_add_task(t, tids[i], flags))
+			err = 0;
 	if (err)
 		return err;
 	procfs_comm(pid, info.comm, sizeof(info.comm));
 	bpf_map_update_elem(bpf_map__fd(t->skel->maps.processes), &key, &info, BPF_ANY);
-	/* threads it starts from now on are followed by the fork hook */
-	n = procfs_threads(pid, tids, sizeof(tids) / sizeof(tids[0]));
-	for (int i = 0; i < n; i++)
-		if (tids[i] != pid)
-			tracer_add_task(t, tids[i], flags);
 	return 0;
 }
 

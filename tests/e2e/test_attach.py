@@ -166,6 +166,28 @@ def test_attach_to_a_process_that_exits_ends_the_trace(bpf, tmp_path):
     short.wait()
 
 
+THREAD_EXEC = ("import os, threading, time\n"
+               "time.sleep(1.0)\n"
+               "threading.Thread(target=lambda: os.execv('/bin/sleep', ['sleep', '0.3'])).start()\n"
+               "time.sleep(60)\n")
+
+
+def test_a_thread_that_execs_is_followed_and_the_trace_still_ends(bpf, tmp_path):
+    """A thread's exec takes over the leader's pid (the leader exits first):
+    its state moves to that pid, the new program is traced, and once it
+    exits no task is left counted as alive, so attach ends by itself."""
+    proc = start(["/usr/bin/python3", "-c", THREAD_EXEC])
+    wait_for(lambda: len(os.listdir(f"/proc/{proc.pid}/task")) >= 1, what="python to start")
+    out = tmp_path / "exec.json"
+    began = time.monotonic()
+    run = attach("-p", proc.pid, "-q", "-o", out, "-d", "60")
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - began < 20, "attach did not see every traced task exit"
+    processes = {p["pid"]: p for p in read_summary(out)["target"]["processes"]}
+    assert processes[proc.pid]["comm"] == "sleep"
+    proc.wait()
+
+
 def bpftool(kind):
     out = subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True, text=True).stdout
     return json.loads(out or "[]")

@@ -4,7 +4,8 @@
     privileges    no root, no CAP_BPF/CAP_PERFMON -> 77 and the capabilities named
     environment   no tracefs -> runs; no kernel BTF -> 69, one line; a missing
                   tracepoint -> that feature "unavailable", the rest exact; a
-                  cached BTF that cannot be read -> replaced, the run exact
+                  cached BTF that cannot be read -> replaced, the run exact; a
+                  cache others can write -> unused; a container's PID namespace -> 69
     input         unknown workload/option, bad numbers, `run --`, a missing
                   command (127 as sh), -o in a missing directory, -o a symlink
                   in a sticky world-writable directory, -o on a full disk
@@ -160,6 +161,28 @@ def test_core_btf_cache_is_made_once_and_a_bad_one_replaced(bpf, tmp_path):
     run = ipctrace(*args, summary=out, env={**clean_env(), "IPCTRACE_CACHE_DIR": ""})
     assert run.code == 0, run.stderr
     assert pi_counts(run) == {"pipe2": 3, "write": 3, "read": 3}
+
+
+def test_outside_the_initial_pid_namespace_is_one_clear_line(bpf):
+    """The kernel side keys tasks by host thread ids: in a container's PID
+    namespace the ids user space sees would name other tasks."""
+    run = ipctrace("run", "--", "/bin/true", prefix=("unshare", "-fp", "--mount-proc"))
+    assert run.code == EXIT_UNAVAILABLE, run.stderr
+    assert "PID namespace" in one_line(run.stderr)
+
+
+def test_cache_in_a_directory_others_can_write_is_not_used(bpf, tmp_path):
+    """Root runs bpftool on and loads what the cache holds: a cache directory
+    another user could write into is ignored (the whole kernel BTF is used)."""
+    cache = tmp_path / "cache"
+    (cache / "btf").mkdir(parents=True)
+    os.chmod(cache / "btf", 0o777)
+    out = tmp_path / "out.json"
+    run = ipctrace("run", "-q", "-o", out, "pipe-pi", "--children", "3", "--n", "1000",
+                   summary=out, env={**clean_env(), "IPCTRACE_CACHE_DIR": str(cache)})
+    assert run.code == 0, run.stderr
+    assert pi_counts(run) == {"pipe2": 3, "write": 3, "read": 3}
+    assert list((cache / "btf").iterdir()) == []
 
 
 def test_missing_kernel_btf_is_one_clear_line(bpf, tmp_path):
@@ -333,6 +356,14 @@ def test_output_to_a_device_or_fifo_is_written_in_place(bpf, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "\nmechanism,syscall," in "\n" + run.stdout
     assert os.path.islink(through_link)
+    # /dev/stdout while stdout is a regular file (ipctrace() redirects it to
+    # one): the bytes go there, and /dev/stdout stays the symlink it was
+    run = ipctrace("run", "-q", "-o", "/dev/stdout", "--format", "csv",
+                   "pipe-pi", "--children", "1", "--n", "1000")
+    assert run.code == 0, run.stderr
+    assert "\nmechanism,syscall," in "\n" + run.stdout
+    assert os.path.islink("/dev/stdout") and not any(
+        name.startswith("stdout.") for name in os.listdir("/dev"))
 
 
 @pytest.fixture
