@@ -429,7 +429,6 @@ int finish(struct bpf_raw_tracepoint_args *ctx)
 	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
 	struct finish_args *a = bpf_map_lookup_elem(&finishing, &zero);
 	struct task_state *st = task_state_of(tid);
-
 	struct call_state *c;
 
 	if (!a || !st)
@@ -563,9 +562,9 @@ static __always_inline int classify_call(struct syscall_rule rule, struct call_s
  * A signal interrupted a call (-ERESTART* at exit).  The kernel either
  * restarts it (same syscall again, or restart_syscall) -- possibly after a
  * handler ran and made calls of its own -- or returns EINTR.  Either way
- * it is one call, as the program sees it.
+ * it is one call, as the program sees it.  True: it ended with EINTR, for
+ * the caller to end_call().
  */
-/* true: it ended with EINTR, for the caller to end_call() */
 static __always_inline bool resolve_interrupted(struct task_state *st, long id)
 {
 	struct call_state *c = &st->interrupted;

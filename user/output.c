@@ -29,15 +29,16 @@ static int own_fd(const char *path)
 	return -1;
 }
 
-/* A device, FIFO or pipe at path (or behind its symlink), opened to be
- * written in place; -1 if path is anything else, a regular file included. */
+/* A device, FIFO or pipe at path (or behind its symlink), or one of our own
+ * fds, opened to be written in place; -1 if path is anything else, a regular
+ * file included (errno set only if one of ours could not be had). */
 static int open_in_place(const char *path)
 {
 	struct stat st;
-	int fd;
+	int fd = own_fd(path);
 
-	if (own_fd(path) >= 0)
-		return fcntl(own_fd(path), F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0)
+		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
 		return -1;
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -51,11 +52,9 @@ static int open_in_place(const char *path)
 
 int output_file_open(struct output_file *o, const char *path)
 {
-	bool in_place = false;
 	int fd;
 
 	o->f = NULL;
-	o->tmp[0] = '\0';
 	if (snprintf(o->path, sizeof(o->path), "%s", path) >= (int)sizeof(o->path) ||
 	    snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path) >= (int)sizeof(o->tmp)) {
 		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(ENAMETOOLONG));
@@ -65,8 +64,7 @@ int output_file_open(struct output_file *o, const char *path)
 	 * the bytes in place: renaming over it would replace the node itself */
 	fd = open_in_place(path);
 	if (fd >= 0 || own_fd(path) >= 0) {
-		in_place = true;
-		o->tmp[0] = '\0';
+		o->tmp[0] = '\0'; /* in place */
 	} else {
 		fd = mkostemp(o->tmp, O_CLOEXEC);
 		if (fd >= 0)
@@ -79,7 +77,7 @@ int output_file_open(struct output_file *o, const char *path)
 
 		if (fd >= 0)
 			close(fd);
-		if (!in_place && o->tmp[0])
+		if (o->tmp[0])
 			unlink(o->tmp);
 		fprintf(stderr, "ipctrace: cannot write %s: %s\n", path, strerror(err));
 		return EXIT_CANTCREAT;

@@ -42,24 +42,6 @@ from faultlib import (EXIT_CANNOT_EXEC, EXIT_CANTCREAT, EXIT_NOPERM, EXIT_NOT_FO
 SLOW_N = "1000000000"  # --n of the pi workloads: seconds of computing, for a signal to land in
 
 
-@pytest.fixture(scope="session")
-def binaries():
-    for binary in (IPCTRACE, WORKLOAD):
-        if not os.access(binary, os.X_OK):
-            skip_or_fail(f"{binary} is not built: run make")
-
-
-@pytest.fixture(scope="session")
-def bpf(binaries, tmp_path_factory):
-    """ipctrace can trace here (root, BPF, BTF): probed once."""
-    if os.geteuid() != 0:
-        skip_or_fail("the fault tests need root")
-    out = tmp_path_factory.mktemp("probe") / "probe.json"
-    probe = ipctrace("run", "-q", "-o", out, "--", "/bin/true")
-    if probe.code != 0:
-        skip_or_fail(f"ipctrace cannot trace here (exit {probe.code}): {probe.stderr.strip()}")
-
-
 @pytest.fixture(autouse=True)
 def no_run_directory_left(tmp_path, monkeypatch):
     """Whatever a test does, no run directory of ipctrace outlives it.  Each

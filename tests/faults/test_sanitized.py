@@ -23,19 +23,6 @@ from faultlib import (EXIT_CANTCREAT, EXIT_DATAERR, EXIT_NOINPUT, EXIT_NOT_FOUND
 
 
 @pytest.fixture(scope="module")
-def bpf(tmp_path_factory):
-    for binary in (IPCTRACE, WORKLOAD):
-        if not os.access(binary, os.X_OK):
-            skip_or_fail(f"{binary} is not built")
-    if os.geteuid() != 0:
-        skip_or_fail("tracing needs root")
-    out = tmp_path_factory.mktemp("probe") / "probe.json"
-    probe = ipctrace("run", "-q", "-o", out, "--", "/bin/true")
-    if probe.code != 0:
-        skip_or_fail(f"ipctrace cannot trace here (exit {probe.code}): {probe.stderr.strip()}")
-
-
-@pytest.fixture(scope="module")
 def saved(bpf, tmp_path_factory):
     """A summary of pipe-pi with everything on: histograms, timeline, HTML."""
     directory = tmp_path_factory.mktemp("saved")
