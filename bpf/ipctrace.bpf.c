@@ -108,6 +108,37 @@ struct {
 	__type(value, __u32);
 } in_timer SEC(".maps");
 
+/* The tid of a task inside one of our own map or ring-buffer updates on this
+ * CPU: a kernel lock it contends there is the tracer's cost, not the
+ * workload's, and would overwrite the wait being timed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} own_locking SEC(".maps");
+
+static __always_inline __u32 *own_locking_enter(__u32 *previous)
+{
+	__u32 zero = 0, *slot = bpf_map_lookup_elem(&own_locking, &zero);
+
+	if (slot) {
+		*previous = *slot; /* an interrupt's hook nests inside ours */
+		*slot = (__u32)bpf_get_current_pid_tgid();
+	}
+	return slot;
+}
+
+/* A helper call that may take a kernel lock, marked as ours while it runs. */
+#define OWN_LOCKS(call)                                               \
+	({                                                            \
+		__u32 previous_, *slot_ = own_locking_enter(&previous_); \
+		__auto_type result_ = (call);                         \
+		if (slot_)                                            \
+			*slot_ = previous_;                           \
+		result_;                                              \
+	})
+
 /* Sized by user space before load; unused unless emit_events. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -184,9 +215,14 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 
 	if (value)
 		return value;
-	if (bpf_map_update_elem(map, key, zero, BPF_NOEXIST) == -7 /* E2BIG */)
+	/* -EEXIST: another CPU added it meanwhile.  Full (-E2BIG), no memory, or
+	 * the bucket busy (the map updated by a hook this one interrupted): lost,
+	 * so counted */
+	OWN_LOCKS(bpf_map_update_elem(map, key, zero, BPF_NOEXIST));
+	value = bpf_map_lookup_elem(map, key);
+	if (!value)
 		__sync_fetch_and_add(full_counter, 1);
-	return bpf_map_lookup_elem(map, key);
+	return value;
 }
 
 /* No wake-up per event: user space drains the buffer on its own clock, the
@@ -215,7 +251,7 @@ static __always_inline void emit_event(__u8 kind, __u8 mech, __u16 op, __u32 nr,
 				       struct event_task actor, struct event_task other,
 				       __u64 start_ns, __u64 duration_ns, __s64 result, __u64 bytes)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct event *e = OWN_LOCKS(bpf_ringbuf_reserve(&events, sizeof(*e), 0));
 
 	if (!e) {
 		__sync_fetch_and_add(&drops.events_lost, 1);
@@ -234,6 +270,16 @@ static __always_inline void emit_event(__u8 kind, __u8 mech, __u16 op, __u32 nr,
 	e->result = result;
 	e->bytes = bytes;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* A full stack map, or a hash bucket taken by another stack: counted. */
+static __always_inline int stack_id_of(void *ctx, __u64 flags)
+{
+	int id = OWN_LOCKS(bpf_get_stackid(ctx, &stacks, flags));
+
+	if (id < 0)
+		__sync_fetch_and_add(&drops.stacks_lost, 1);
+	return id;
 }
 
 static __always_inline struct mechanism_stats *mech_stats(__u32 mech)
@@ -315,7 +361,7 @@ static __always_inline void record_contention(void *ctx, struct call_state *c)
 		    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
 			bpf_find_vma(bpf_get_current_task_btf(), c->arg, vma_cb, &l, 0);
 		if (capture_stacks)
-			stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+			stack_id = stack_id_of(ctx, BPF_F_USER_STACK);
 		record_lock_wait(ctx, LOCK_FUTEX, MECH_FUTEX, l.object, l.offset, c->blocked_ns,
 				 stack_id);
 	} else if (c->mechanism == MECH_FILE && c->lock_object) {
@@ -419,7 +465,7 @@ struct {
 
 static __always_inline void forget_task(__u32 tid)
 {
-	if (!bpf_map_delete_elem(&tasks, &tid))
+	if (!OWN_LOCKS(bpf_map_delete_elem(&tasks, &tid)))
 		__sync_fetch_and_add(&live_tasks, -1);
 }
 
@@ -688,7 +734,7 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 			s->latency_ns += latency;
 			if (latency > s->latency_max_ns)
 				s->latency_max_ns = latency;
-			bpf_map_delete_elem(&signals_pending, &key);
+			OWN_LOCKS(bpf_map_delete_elem(&signals_pending, &key));
 		}
 	}
 	c = &st->interrupted;
@@ -730,7 +776,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	}
 	key = ((__u64)BPF_CORE_READ(target, tgid) << 32) | signo;
 	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&signals_pending, &key, &now, BPF_NOEXIST);
+	OWN_LOCKS(bpf_map_update_elem(&signals_pending, &key, &now, BPF_NOEXIST));
 	return 0;
 }
 
@@ -745,7 +791,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 
 	if (!parent_st || (new_process && parent_st->flags & TASK_NO_FOLLOW))
 		return 0;
-	err = bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST);
+	err = OWN_LOCKS(bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST));
 	if (err && err != -EEXIST) {
 		__sync_fetch_and_add(&drops.traced_tasks_full, 1);
 		return 0;
@@ -762,7 +808,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		struct process_info info = { .ppid = bpf_get_current_pid_tgid() >> 32 };
 
 		bpf_probe_read_kernel_str(info.comm, sizeof(info.comm), child->comm);
-		if (bpf_map_update_elem(&processes, &pid, &info, BPF_ANY))
+		if (OWN_LOCKS(bpf_map_update_elem(&processes, &pid, &info, BPF_ANY)))
 			__sync_fetch_and_add(&drops.processes_full, 1);
 	}
 	return 0;
@@ -781,8 +827,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 		 * entry); its state moves from the tid it had, one entry either way */
 		struct task_state *old = task_state_of(old_tid);
 
-		if (old && !st && !bpf_map_update_elem(&tasks, &tid, old, BPF_NOEXIST))
-			bpf_map_delete_elem(&tasks, &old_tid);
+		if (old && !st && !OWN_LOCKS(bpf_map_update_elem(&tasks, &tid, old, BPF_NOEXIST)))
+			OWN_LOCKS(bpf_map_delete_elem(&tasks, &old_tid));
 		else if (old)
 			forget_task(old_tid); /* no room, or tid already known: not twice */
 		st = task_state_of(tid);
@@ -931,9 +977,15 @@ SEC("raw_tp/contention_begin")
 int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
 	struct task_state *st = current_state();
+	__u32 zero = 0, *own;
 
 	if (!st || !st->call.enter_ns)
 		return 0;
+	own = bpf_map_lookup_elem(&own_locking, &zero);
+	if (own && *own == (__u32)bpf_get_current_pid_tgid()) {
+		__sync_fetch_and_add(&drops.own_lock_waits, 1);
+		return 0;
+	}
 	st->kernel_lock_ns = bpf_ktime_get_ns();
 	st->kernel_lock_addr = (__u64)lock;
 	return 0;
@@ -954,7 +1006,7 @@ int BPF_PROG(contention_end, void *lock, int ret)
 	/* the kernel stack names the IPC path that took the lock */
 	record_lock_wait(ctx, LOCK_KERNEL,
 			 st->call.mechanism != MECH_NONE ? st->call.mechanism : MECH_OTHER,
-			 (__u64)lock, 0, wait, bpf_get_stackid(ctx, &stacks, 0));
+			 (__u64)lock, 0, wait, stack_id_of(ctx, 0));
 	return 0;
 }
 

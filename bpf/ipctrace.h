@@ -23,7 +23,8 @@
 #define WAKEUP_EDGES_MAX 4096  /* (waker, wakee, mechanism) */
 #define LOCK_WAITS_MAX 4096    /* (lock, waiter, call site) */
 #define SIGNALS_PENDING_MAX 1024 /* (process, signal) generated, not yet delivered */
-#define STACKS_MAX 4096
+#define STACKS_MAX 4096        /* with --stacks: futex waiters' user stacks too */
+#define KERNEL_STACKS_MAX 256  /* without: kernel lock call sites only */
 
 /* Every mechanism a syscall, wake-up or wait can be attributed to. */
 enum mechanism {
@@ -249,6 +250,7 @@ struct drop_counters {
 	__u64 stacks_lost;
 	__u64 events_lost;
 	__u64 recursion_misses; /* hook runs the kernel skipped: a hook interrupted itself on a CPU (filled by user space) */
+	__u64 own_lock_waits;   /* kernel lock waits inside our own map updates: not the workload's */
 };
 
 #endif /* IPCTRACE_H */

@@ -756,9 +756,10 @@ static int cmd_attach(int argc, char **argv)
 	while (!stop_signal && tracer_live_tasks(&tracer) > 0) {
 		__u64 elapsed = tracer_elapsed_ns(&tracer);
 
-		if (duration_ns && elapsed >= duration_ns)
-			break;
-		if (interval_ns && elapsed >= next_interval) {
+		/* every tick before the duration is reported, late ones too (a slow
+		 * machine, a long first symbol load): -d D -i I gives ceil(D/I) */
+		if (interval_ns && elapsed >= next_interval &&
+		    (!duration_ns || next_interval < duration_ns)) {
 			struct summary current;
 
 			summary_init(&current);
@@ -772,7 +773,10 @@ static int cmd_attach(int argc, char **argv)
 				summary_free(&current);
 			}
 			next_interval += interval_ns;
+			continue;
 		}
+		if (duration_ns && elapsed >= duration_ns)
+			break;
 		sleep_ns(20000000);
 	}
 	tracer_mark_stopped(&tracer);

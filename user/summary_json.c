@@ -383,8 +383,9 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	s->lost_events = get_u64(r, root, "lost_events", "summary");
 	drops = json_object_get(root, "drops");
 	for (i = 0; i < drop_field_count; i++)
-		*(__u64 *)((char *)&s->drops + drop_fields[i].offset) =
-			get_u64(r, drops, drop_fields[i].name, "drops");
+		if (!drop_fields[i].optional || json_object_get(drops, drop_fields[i].name))
+			*(__u64 *)((char *)&s->drops + drop_fields[i].offset) =
+				get_u64(r, drops, drop_fields[i].name, "drops");
 
 	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
 		char feature[NAME_LEN] = "", reason[160] = "";

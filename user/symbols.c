@@ -87,14 +87,15 @@ void ksyms_free(struct ksyms *k)
 	free(k);
 }
 
-bool ksym_describe(const struct ksyms *k, unsigned long addr, char *buf, size_t len)
+/* the last symbol at or below addr */
+static const struct ksym *ksym_find(const struct ksyms *k, unsigned long addr)
 {
 	size_t low = 0, high;
 
 	if (!k || !k->count || addr < k->syms[0].addr)
-		return false;
+		return NULL;
 	high = k->count;
-	while (high - low > 1) { /* last symbol at or below addr */
+	while (high - low > 1) {
 		size_t mid = low + (high - low) / 2;
 
 		if (k->syms[mid].addr <= addr)
@@ -102,14 +103,37 @@ bool ksym_describe(const struct ksyms *k, unsigned long addr, char *buf, size_t 
 		else
 			high = mid;
 	}
-	snprintf(buf, len, "%s+0x%lx", k->syms[low].name, addr - k->syms[low].addr);
+	return &k->syms[low];
+}
+
+bool ksym_describe(const struct ksyms *k, unsigned long addr, char *buf, size_t len)
+{
+	const struct ksym *sym = ksym_find(k, addr);
+
+	if (!sym)
+		return false;
+	snprintf(buf, len, "%s+0x%lx", sym->name, addr - sym->addr);
 	return true;
 }
 
-bool ksym_is_lock_text(const struct ksyms *k, unsigned long addr)
+bool ksym_is_not_caller(const struct ksyms *k, unsigned long addr)
 {
-	return k && ((addr >= k->lock_start && addr < k->lock_end) ||
-		     (addr >= k->sched_start && addr < k->sched_end));
+	/* a stack taken in a tracepoint program starts in the program and the
+	 * tracepoint's glue, which differ from kernel to kernel */
+	static const char *const tracing[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_",
+					       "__traceiter_", "trace_contention_" };
+	const struct ksym *sym;
+
+	if (!k)
+		return false;
+	if ((addr >= k->lock_start && addr < k->lock_end) ||
+	    (addr >= k->sched_start && addr < k->sched_end))
+		return true;
+	sym = ksym_find(k, addr);
+	for (size_t i = 0; sym && i < sizeof(tracing) / sizeof(tracing[0]); i++)
+		if (!strncmp(sym->name, tracing[i], strlen(tracing[i])))
+			return true;
+	return false;
 }
 
 /* ---- user space: one libdwfl session per process ---- */

@@ -13,8 +13,9 @@ struct ksyms *ksyms_load(void);
 void ksyms_free(struct ksyms *k);
 /* "func+0x1a" into buf; false if the address is in no symbol */
 bool ksym_describe(const struct ksyms *k, unsigned long addr, char *buf, size_t len);
-/* true for addresses inside the lock and scheduler text: not a caller */
-bool ksym_is_lock_text(const struct ksyms *k, unsigned long addr);
+/* true inside lock, scheduler and tracing text (the BPF program, the
+ * tracepoint's glue): not who took the lock */
+bool ksym_is_not_caller(const struct ksyms *k, unsigned long addr);
 
 struct usyms;
 

@@ -343,9 +343,9 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, const
 	bpf_map__set_max_entries(t->skel->maps.events,
 				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
 					   : (__u32)sysconf(_SC_PAGESIZE));
-	/* the stack map is only written with --stacks: keep it small otherwise */
+	/* without --stacks only kernel lock call sites are stored: a few */
 	if (!o->stacks)
-		bpf_map__set_max_entries(t->skel->maps.stacks, 1);
+		bpf_map__set_max_entries(t->skel->maps.stacks, KERNEL_STACKS_MAX);
 	*load_err = ipctrace_bpf__load(t->skel);
 	return *load_err ? -1 : 0;
 }
@@ -634,9 +634,8 @@ static void describe_lock(const struct lock_wait_key *k, char *buf, size_t len)
 	}
 }
 
-/* The first frame outside lock and scheduler code: who took the lock. */
-static void describe_kernel_caller(struct tracer *t, struct ksyms *ksyms, int stack_id, char *buf,
-				   size_t len)
+/* The first frame outside lock, scheduler and tracing code: who took the lock. */
+static void describe_kernel_caller(struct tracer *t, int stack_id, char *buf, size_t len)
 {
 	__u64 ips[STACK_DEPTH] = {};
 	__u32 id = stack_id;
@@ -645,9 +644,9 @@ static void describe_kernel_caller(struct tracer *t, struct ksyms *ksyms, int st
 	if (stack_id < 0 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, ips))
 		return;
 	for (int i = 0; i < STACK_DEPTH && ips[i]; i++) {
-		if (ksym_is_lock_text(ksyms, ips[i]))
+		if (ksym_is_not_caller(t->ksyms, ips[i]))
 			continue;
-		if (ksym_describe(ksyms, ips[i], buf, len))
+		if (ksym_describe(t->ksyms, ips[i], buf, len))
 			return;
 	}
 }
@@ -690,7 +689,6 @@ static void collect_locks(struct tracer *t, struct summary *s)
 	int fd = bpf_map__fd(t->skel->maps.lock_waits);
 	struct lock_wait_key key, *prev = NULL, *keys = NULL;
 	struct lock_wait_stats *values = NULL;
-	struct ksyms *ksyms = NULL;
 	size_t n = 0, capacity = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
@@ -714,8 +712,9 @@ static void collect_locks(struct tracer *t, struct summary *s)
 			continue;
 		keys[n++] = key;
 	}
-	if (n)
-		ksyms = ksyms_load();
+	/* /proc/kallsyms takes long to read (seconds under emulation): once a run */
+	if (n && !t->ksyms)
+		t->ksyms = ksyms_load();
 	/* one lock row per (kind, mechanism, object, offset); rows are per waiter */
 	for (size_t i = 0; i < n; i++) {
 		struct lock_row row = { .mechanism = keys[i].mechanism, .kind = keys[i].kind };
@@ -746,7 +745,7 @@ static void collect_locks(struct tracer *t, struct summary *s)
 			row.total_ns += values[j].total_ns;
 			max_into(&row.max_ns, values[j].max_ns);
 			if (keys[j].kind == LOCK_KERNEL) {
-				describe_kernel_caller(t, ksyms, keys[j].stack_id, caller, sizeof(caller));
+				describe_kernel_caller(t, keys[j].stack_id, caller, sizeof(caller));
 				add_caller(&row, caller);
 			} else if (keys[j].kind == LOCK_FUTEX && keys[j].stack_id >= 0) {
 				describe_user_stack(t, keys[j].waiter_pid, keys[j].stack_id, caller,
@@ -757,7 +756,6 @@ static void collect_locks(struct tracer *t, struct summary *s)
 		summary_add_lock(s, &row);
 	}
 out:
-	ksyms_free(ksyms);
 	free(keys);
 	free(values);
 }
@@ -832,6 +830,8 @@ void tracer_destroy(struct tracer *t)
 	t->detaching = false;
 	stack_symbols_stop(t->stack_symbols);
 	t->stack_symbols = NULL;
+	ksyms_free(t->ksyms);
+	t->ksyms = NULL;
 	ipctrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

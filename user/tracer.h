@@ -32,12 +32,14 @@ struct tracer_options {
 
 struct ipctrace_bpf;
 struct stack_symbols;
+struct ksyms;
 
 struct tracer {
 	struct ipctrace_bpf *skel;
 	__u64 start_ns;
 	__u64 stop_ns;
 	struct stack_symbols *stack_symbols; /* --stacks */
+	struct ksyms *ksyms;                 /* loaded at the first kernel lock, kept */
 	pthread_t detacher;                  /* detaching the programs, once stopped */
 	bool detaching;
 };

@@ -14,8 +14,19 @@ EXIT_USAGE, EXIT_NOINPUT = 64, 66
 
 
 def start(argv, **kwargs):
+    """In a session of its own, so that stop() takes its children too."""
     return subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True, **kwargs)
+                            stdin=subprocess.DEVNULL, text=True, start_new_session=True, **kwargs)
+
+
+def stop(proc):
+    """SIGKILL the whole process group: a killed pingpong's child, blocked
+    on a pipe it holds both ends of, would otherwise outlive the test."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def wait_for(predicate, timeout=30.0, what="a condition"):
@@ -81,9 +92,7 @@ def test_attach_to_a_running_workload_for_a_duration(bpf, tmp_path):
         assert workload.returncode == 0
         assert f"consumed {3 * items} of {3 * items} items exactly once" in stdout
     finally:
-        if workload.poll() is None:
-            workload.kill()
-            workload.wait()
+        stop(workload)
 
 
 def test_attach_sees_children_forked_after_it(bpf, tmp_path):
@@ -105,8 +114,7 @@ def test_attach_sees_children_forked_after_it(bpf, tmp_path):
         assert pipe["pipe2"]["count"] >= 2  # one pipeline's two pipes at the least
         assert pipe["write"]["bytes"] > 0
     finally:
-        shell.kill()
-        shell.wait()
+        stop(shell)
 
 
 def test_attach_with_interval_reports_each_interval_and_a_total(bpf, tmp_path):
@@ -122,9 +130,9 @@ def test_attach_with_interval_reports_each_interval_and_a_total(bpf, tmp_path):
         intervals = s["target"]["intervals"]
         assert len(intervals) == 3 and intervals[0]["start_ns"] == 0
         assert all(a["end_ns"] == b["start_ns"] for a, b in zip(intervals, intervals[1:]))
+        assert intervals[-1]["end_ns"] == s["duration_ns"]
     finally:
-        workload.kill()
-        workload.wait()
+        stop(workload)
 
 
 def test_missing_pid_kernel_thread_and_partial_success(bpf, tmp_path):
@@ -147,8 +155,7 @@ def test_missing_pid_kernel_thread_and_partial_success(bpf, tmp_path):
         assert f"pid {gone.pid}: no such process" in run.stderr
         assert read_summary(out)["target"]["pids"] == [sleeper.pid]
     finally:
-        sleeper.kill()
-        sleeper.wait()
+        stop(sleeper)
 
     assert attach("-d", "1").returncode == EXIT_USAGE
     assert attach("-p", "abc").returncode == EXIT_USAGE
@@ -223,5 +230,4 @@ def test_sigint_detaches_and_leaves_no_bpf_object(bpf, tmp_path):
         assert not ids & {link.get("prog_id") for link in bpftool("link")}, "a link survived"
         assert sleeper.poll() is None, "the traced process must keep running"
     finally:
-        sleeper.kill()
-        sleeper.wait()
+        stop(sleeper)

@@ -58,9 +58,10 @@ def test_ticket_lock_contends_on_one_lock_with_every_other_buyer(run_traced):
     assert run.exit_code == 0, run.stderr
     assert "tickets sold: 1" in run.stdout
     locks = contended_futexes(run.summary)
-    assert len(locks) == 1, locks
+    why = (locks, run.summary["drops"], mech(run.summary, "futex")["syscalls"], run.stdout)
+    assert len(locks) == 1, why
     lock = locks[0]
-    assert lock["waiters"] == 9
+    assert lock["waiters"] == 9, why
     assert lock["key"].startswith("shared inode"), "a process-shared mutex is keyed by inode"
     # every waiter waited for at least most of the first holder's hold time
     assert lock["total_ns"] >= 9 * hold_ms * MS * 0.5
@@ -79,6 +80,24 @@ def test_lock_print_serialises_five_printers_on_one_lock(run_traced):
     assert len(locks) == 1, locks
     assert locks[0]["waiters"] == 4
     assert locks[0]["total_ns"] >= 10 * hold_ms * MS * 0.5
+
+
+def test_pipe_writers_contend_on_the_pipe_mutex_named_by_its_kernel_caller(run_traced):
+    """Four writers share one pipe: its mutex is contended, and each lock's
+    callers are the pipe code, not the tracer's program or tracepoint glue
+    (a stack taken in a raw tracepoint program starts there)."""
+    run = run_traced(["sh", "-c", "for i in 1 2 3 4; do yes | head -c 8M & done | cat >/dev/null"])
+    assert run.exit_code == 0, run.stderr
+    locks = [lock for lock in run.summary["contended_locks"] if lock["kind"] == "kernel"]
+    assert locks, "four writers on two CPUs never met on the pipe mutex"
+    pipe_locks = [lock for lock in locks if lock["mechanism"] == "pipe"]
+    assert sum(lock["count"] for lock in pipe_locks) > 0
+    callers = {caller for lock in locks for caller in lock["callers"]}
+    assert any("pipe_write" in caller or "pipe_read" in caller for caller in callers), callers
+    tracing = ("bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_")
+    assert not [caller for caller in callers if caller.startswith(tracing)], callers
+    assert mech(run.summary, "pipe")["contention"]["count"] >= sum(l["count"] for l in pipe_locks)
+    assert run.summary["drops"]["stacks_lost"] == 0
 
 
 def test_futex_pingpong_wakes_through_futex_both_ways(run_traced):

@@ -86,7 +86,7 @@ def test_compare_saved_and_run(saved, tmp_path):
 
 def test_attach_with_intervals(bpf, tmp_path):
     target = subprocess.Popen([str(WORKLOAD), "pingpong", "--via", "pipe", "--rounds", "100000000"],
-                              stdout=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for(lambda: descendants(target.pid), what="pingpong's child")
         out = tmp_path / "attach.json"
@@ -96,7 +96,7 @@ def test_attach_with_intervals(bpf, tmp_path):
         assert run.summary["mechanisms"]["pipe"]["syscalls"]["write"]["count"] > 0
         assert len(run.summary["target"]["intervals"]) >= 3
     finally:
-        target.kill()
+        os.killpg(target.pid, signal.SIGKILL)  # its child too: it holds both pipe ends
         target.wait()
 
 
