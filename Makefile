@@ -19,7 +19,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 LIBS := libbpf libelf zlib jansson libdw
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
-LIB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null || echo -lbpf -lelf -lz -ljansson -ldw)
+LIB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null || echo -lbpf -lelf -lz -ljansson -ldw) -lm
 
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g

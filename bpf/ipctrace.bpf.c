@@ -209,7 +209,7 @@ static __always_inline void hist_add(__u64 *hist, __u64 v, __u64 n)
 }
 
 static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero,
-					    __u64 *full_counter)
+					    __u64 *lost_counter)
 {
 	void *value = bpf_map_lookup_elem(map, key);
 
@@ -221,7 +221,7 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	OWN_LOCKS(bpf_map_update_elem(map, key, zero, BPF_NOEXIST));
 	value = bpf_map_lookup_elem(map, key);
 	if (!value)
-		__sync_fetch_and_add(full_counter, 1);
+		__sync_fetch_and_add(lost_counter, 1);
 	return value;
 }
 
@@ -977,12 +977,12 @@ SEC("raw_tp/contention_begin")
 int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
 	struct task_state *st = current_state();
-	__u32 zero = 0, *own;
+	__u32 zero = 0, *marked_tid;
 
 	if (!st || !st->call.enter_ns)
 		return 0;
-	own = bpf_map_lookup_elem(&own_locking, &zero);
-	if (own && *own == (__u32)bpf_get_current_pid_tgid()) {
+	marked_tid = bpf_map_lookup_elem(&own_locking, &zero);
+	if (marked_tid && *marked_tid == (__u32)bpf_get_current_pid_tgid()) {
 		__sync_fetch_and_add(&drops.own_lock_waits, 1);
 		return 0;
 	}

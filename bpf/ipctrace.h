@@ -252,7 +252,7 @@ struct drop_counters {
 	__u64 stacks_lost;
 	__u64 events_lost;
 	__u64 recursion_misses; /* hook runs the kernel skipped: a hook interrupted itself on a CPU (filled by user space) */
-	__u64 own_lock_waits;   /* kernel lock waits inside our own map updates: not the workload's */
+	__u64 own_lock_waits;   /* kernel lock waits inside our own map updates: the tracer's cost, not a loss */
 };
 
 #endif /* IPCTRACE_H */

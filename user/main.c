@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ static const char usage_text[] =
 	"      --comm NAME        trace every process with this command name\n"
 	"      --no-follow        not the processes they fork from now on\n"
 	"  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
-	"  -i, --interval SECS    print an interim report every SECS\n"
+	"  -i, --interval SECS    print an interim report every SECS (0.1 or more)\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n"
 	"\n"
@@ -518,6 +519,7 @@ out:
 }
 
 #define ATTACH_MAX 1024
+#define INTERVAL_MIN_S 0.1
 
 struct attach_options {
 	struct run_options common;
@@ -605,6 +607,10 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 			break;
 		case 'i':
 			status = parse_seconds(optarg, &o->interval_s);
+			/* reports are for people; and a floor bounds catching up on late ticks */
+			if (!status && o->interval_s < INTERVAL_MIN_S)
+				status = usage_error("-i: expected at least 0.1 seconds, got '%s'",
+						     optarg);
 			break;
 		case '?':
 			return EXIT_USAGE;
@@ -749,8 +755,8 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (!summary.command)
 		summary_set_command(&summary, NULL, NULL, 0);
-	duration_ns = o.duration_s * 1e9;
-	interval_ns = o.interval_s * 1e9;
+	duration_ns = llround(o.duration_s * 1e9); /* -i 0.3 is not 299999999 ns */
+	interval_ns = llround(o.interval_s * 1e9);
 	next_interval = interval_ns;
 	/* until Ctrl-C, the duration, or every traced task has exited */
 	while (!stop_signal && tracer_live_tasks(&tracer) > 0) {
@@ -770,6 +776,8 @@ static int cmd_attach(int argc, char **argv)
 				summary_free(&previous);
 				previous = current;
 			} else {
+				fprintf(stderr, "ipctrace: reading the kernel maps failed: the interval "
+					"due at %.3f s goes into the next\n", next_interval / 1e9);
 				summary_free(&current);
 			}
 			next_interval += interval_ns;

@@ -7,15 +7,14 @@
 #include "summary.h"
 
 const struct drop_field drop_fields[] = {
-	{ "traced_tasks_full", "tasks not followed", offsetof(struct drop_counters, traced_tasks_full), false },
-	{ "processes_full", "processes unnamed", offsetof(struct drop_counters, processes_full), false },
-	{ "syscall_stats_full", "syscall rows", offsetof(struct drop_counters, syscall_stats_full), false },
-	{ "edges_full", "wake-up edges", offsetof(struct drop_counters, edges_full), false },
-	{ "lock_waits_full", "lock waits", offsetof(struct drop_counters, lock_waits_full), false },
-	{ "stacks_lost", "stacks", offsetof(struct drop_counters, stacks_lost), false },
-	{ "events_lost", "events", offsetof(struct drop_counters, events_lost), false },
-	{ "recursion_misses", "hook runs skipped by the kernel", offsetof(struct drop_counters, recursion_misses), false },
-	{ "own_lock_waits", "kernel lock waits in ipctrace's own maps", offsetof(struct drop_counters, own_lock_waits), true },
+	{ "traced_tasks_full", "tasks not followed", offsetof(struct drop_counters, traced_tasks_full) },
+	{ "processes_full", "processes unnamed", offsetof(struct drop_counters, processes_full) },
+	{ "syscall_stats_full", "syscall rows", offsetof(struct drop_counters, syscall_stats_full) },
+	{ "edges_full", "wake-up edges", offsetof(struct drop_counters, edges_full) },
+	{ "lock_waits_full", "lock waits", offsetof(struct drop_counters, lock_waits_full) },
+	{ "stacks_lost", "stacks", offsetof(struct drop_counters, stacks_lost) },
+	{ "events_lost", "events", offsetof(struct drop_counters, events_lost) },
+	{ "recursion_misses", "hook runs skipped by the kernel", offsetof(struct drop_counters, recursion_misses) },
 };
 const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
 

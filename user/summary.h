@@ -99,7 +99,6 @@ struct drop_field {
 	const char *name;   /* JSON key */
 	const char *label;  /* text report */
 	size_t offset;      /* in struct drop_counters */
-	bool optional;      /* absent from files written before it existed: 0 */
 };
 extern const struct drop_field drop_fields[];
 extern const size_t drop_field_count;

@@ -119,9 +119,15 @@ bool ksym_describe(const struct ksyms *k, unsigned long addr, char *buf, size_t 
 bool ksym_is_not_caller(const struct ksyms *k, unsigned long addr)
 {
 	/* a stack taken in a tracepoint program starts in the program and the
-	 * tracepoint's glue, which differ from kernel to kernel */
-	static const char *const tracing[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_",
-					       "__traceiter_", "trace_contention_" };
+	 * tracepoint's glue, which differ from kernel to kernel; the spinning
+	 * and queueing code of the locks lies outside the lock text */
+	static const char *const not_callers[] = {
+		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_", "trace_contention_",
+		"native_queued_spin_lock_slowpath", "__pv_queued_spin_lock_slowpath",
+		"queued_spin_lock_slowpath", "queued_read_lock_slowpath",
+		"queued_write_lock_slowpath", "osq_lock", "mutex_spin_on_owner",
+		"rwsem_spin_on_owner", "rwsem_optimistic_spin", "do_raw_spin_lock",
+	};
 	const struct ksym *sym;
 
 	if (!k)
@@ -130,8 +136,8 @@ bool ksym_is_not_caller(const struct ksyms *k, unsigned long addr)
 	    (addr >= k->sched_start && addr < k->sched_end))
 		return true;
 	sym = ksym_find(k, addr);
-	for (size_t i = 0; sym && i < sizeof(tracing) / sizeof(tracing[0]); i++)
-		if (!strncmp(sym->name, tracing[i], strlen(tracing[i])))
+	for (size_t i = 0; sym && i < sizeof(not_callers) / sizeof(not_callers[0]); i++)
+		if (!strncmp(sym->name, not_callers[i], strlen(not_callers[i])))
 			return true;
 	return false;
 }

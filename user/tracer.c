@@ -712,9 +712,14 @@ static void collect_locks(struct tracer *t, struct summary *s)
 			continue;
 		keys[n++] = key;
 	}
-	/* /proc/kallsyms takes long to read (seconds under emulation): once a run */
-	if (n && !t->ksyms)
+	/* /proc/kallsyms takes long to read (a second under emulation): once a
+	 * run, and only for kernel locks */
+	for (size_t i = 0; i < n && !t->ksyms && !t->ksyms_failed; i++) {
+		if (keys[i].kind != LOCK_KERNEL)
+			continue;
 		t->ksyms = ksyms_load();
+		t->ksyms_failed = !t->ksyms;
+	}
 	/* one lock row per (kind, mechanism, object, offset); rows are per waiter */
 	for (size_t i = 0; i < n; i++) {
 		struct lock_row row = { .mechanism = keys[i].mechanism, .kind = keys[i].kind };
@@ -832,6 +837,7 @@ void tracer_destroy(struct tracer *t)
 	t->stack_symbols = NULL;
 	ksyms_free(t->ksyms);
 	t->ksyms = NULL;
+	t->ksyms_failed = false;
 	ipctrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

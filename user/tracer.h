@@ -40,6 +40,7 @@ struct tracer {
 	__u64 stop_ns;
 	struct stack_symbols *stack_symbols; /* --stacks */
 	struct ksyms *ksyms;                 /* loaded at the first kernel lock, kept */
+	bool ksyms_failed;                   /* not tried again */
 	pthread_t detacher;                  /* detaching the programs, once stopped */
 	bool detaching;
 };

@@ -158,6 +158,7 @@ def test_missing_pid_kernel_thread_and_partial_success(bpf, tmp_path):
         stop(sleeper)
 
     assert attach("-d", "1").returncode == EXIT_USAGE
+    assert attach("-p", 1, "-i", "0.05").returncode == EXIT_USAGE  # below the 0.1 s floor
     assert attach("-p", "abc").returncode == EXIT_USAGE
 
 

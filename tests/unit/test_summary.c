@@ -180,6 +180,32 @@ static void test_json_round_trip_renders_identically(void **state)
 	summary_free(&back);
 }
 
+/* The tracer's own lock waits are said apart from losses, and kept in JSON. */
+static void test_own_lock_waits_are_not_a_loss(void **state)
+{
+	char path[] = "/tmp/ipctrace-unit.XXXXXX", err[256];
+	struct summary s, back;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	char *text;
+
+	(void)state;
+	sample_summary(&s);
+	s.drops.edges_full = 0;
+	s.drops.own_lock_waits = 3;
+	text = render_to_string(&s, FORMAT_TEXT);
+	assert_non_null(strstr(text, "not counted: 3 kernel lock waits inside ipctrace's own"));
+	assert_non_null(strstr(text, "lost: none"));
+	free(text);
+	assert_int_equal(render_json(f, &s), 0);
+	fclose(f);
+	assert_int_equal(summary_read_json(path, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.drops.own_lock_waits, 3);
+	unlink(path);
+	summary_free(&s);
+	summary_free(&back);
+}
+
 static int read_file_expecting_error(const char *content, char *err, size_t errlen)
 {
 	char path[] = "/tmp/ipctrace-unit.XXXXXX";
@@ -289,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_same_key_rows_merge),
 		cmocka_unit_test(test_rows_sorted_by_mechanism_then_name),
 		cmocka_unit_test(test_json_round_trip_renders_identically),
+		cmocka_unit_test(test_own_lock_waits_are_not_a_loss),
 		cmocka_unit_test(test_bad_files_give_one_clear_reason),
 		cmocka_unit_test(test_csv_quotes_and_has_the_documented_columns),
 		cmocka_unit_test(test_syscall_table_names_and_rules),
