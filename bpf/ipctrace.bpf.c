@@ -24,6 +24,7 @@ const volatile __u32 nr_restart_syscall = 219;
 const volatile __u32 nr_shmat = 30;
 const volatile bool capture_stacks = false;
 const volatile bool emit_events = false; /* --timeline */
+const volatile bool switch_passes_prev_state = false; /* sched_switch's 4th argument, 5.18+ */
 
 /* Failure counters: printed as a footer, never hidden. */
 struct drop_counters drops = {};
@@ -926,6 +927,15 @@ static __always_inline long task_state_bits(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
+/* The state the scheduler acted on.  prev->__state read now may already be a
+ * concurrent wake-up's: why 5.18 passes it as sched_switch's 4th argument. */
+static __always_inline bool prev_sleeps(const unsigned long long *ctx, struct task_struct *prev)
+{
+	if (switch_passes_prev_state)
+		return ctx[3] != 0;
+	return task_state_bits(prev) != 0;
+}
+
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
@@ -934,7 +944,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	__u64 now = 0;
 
 	/* blocked: a voluntary sleep inside a counted call (not a preemption) */
-	if (prev_st && prev_st->call.enter_ns && !preempt && task_state_bits(prev) != 0) {
+	if (prev_st && prev_st->call.enter_ns && !preempt && prev_sleeps(ctx, prev)) {
 		now = bpf_ktime_get_ns();
 		prev_st->off_cpu_ns = now;
 	}

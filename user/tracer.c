@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "names.h"
@@ -78,6 +79,17 @@ static __u64 now_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The running kernel is X.Y or later (by its release string). */
+static bool kernel_at_least(unsigned int major, unsigned int minor)
+{
+	unsigned int kernel_major, kernel_minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &kernel_major, &kernel_minor) != 2)
+		return false;
+	return kernel_major > major || (kernel_major == major && kernel_minor >= minor);
 }
 
 static int check_privileges(void)
@@ -339,6 +351,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, const
 	t->skel->rodata->capture_stacks = o->stacks;
 	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
 	t->skel->rodata->emit_events = o->events;
+	t->skel->rodata->switch_passes_prev_state = kernel_at_least(5, 18);
 	/* without --timeline the ring buffer is never written: keep it one page */
 	bpf_map__set_max_entries(t->skel->maps.events,
 				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
