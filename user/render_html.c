@@ -754,9 +754,8 @@ static void print_footer(FILE *out, const struct summary *s)
 			(unsigned long long)drop_value(&s->drops, &drop_fields[i]));
 	fprintf(out, "<tr><td class=\"l\">lost: timeline events</td><td class=\"l\">%llu</td></tr>\n",
 		(unsigned long long)s->lost_events);
-	fprintf(out, "<tr><td class=\"l\">not counted: kernel lock waits inside ipctrace's own map "
-		"updates (the tracer's cost)</td><td class=\"l\">%llu</td></tr>\n",
-		(unsigned long long)s->drops.own_lock_waits);
+	fprintf(out, "<tr><td class=\"l\">not counted: %s</td><td class=\"l\">%llu</td></tr>\n",
+		own_lock_waits_label, (unsigned long long)s->drops.own_lock_waits);
 	fputs("</table>\n", out);
 }
 

@@ -152,8 +152,8 @@ static void print_footer(FILE *out, const struct summary *s)
 		fprintf(out, "unavailable: %s: %s\n", s->unavailable[i].feature,
 			s->unavailable[i].reason);
 	if (s->drops.own_lock_waits)
-		fprintf(out, "not counted: %llu kernel lock waits inside ipctrace's own map "
-			"updates (the tracer's cost)\n", (unsigned long long)s->drops.own_lock_waits);
+		fprintf(out, "not counted: %llu %s\n", (unsigned long long)s->drops.own_lock_waits,
+			own_lock_waits_label);
 	for (size_t i = 0; i < drop_field_count; i++)
 		lost += drop_value(&s->drops, &drop_fields[i]);
 	if (!lost) {

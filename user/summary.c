@@ -16,6 +16,8 @@ const struct drop_field drop_fields[] = {
 	{ "events_lost", "events", offsetof(struct drop_counters, events_lost) },
 	{ "recursion_misses", "hook runs skipped by the kernel", offsetof(struct drop_counters, recursion_misses) },
 };
+const char own_lock_waits_label[] =
+	"kernel lock waits inside ipctrace's own map updates (the tracer's cost)";
 const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
 
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f)

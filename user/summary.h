@@ -101,6 +101,8 @@ struct drop_field {
 	size_t offset;      /* in struct drop_counters */
 };
 extern const struct drop_field drop_fields[];
+/* drops.own_lock_waits is not a loss: it is reported apart, under this */
+extern const char own_lock_waits_label[];
 extern const size_t drop_field_count;
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f);
 
