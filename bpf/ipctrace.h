@@ -253,6 +253,7 @@ struct drop_counters {
 	__u64 events_lost;
 	__u64 recursion_misses; /* hook runs the kernel skipped: a hook interrupted itself on a CPU (filled by user space) */
 	__u64 own_lock_waits;   /* kernel lock waits inside our own map updates: the tracer's cost, not a loss */
+	__u64 switch_ins_unseen; /* sleeps ended at the task's next event: the kernel reported no switch-in */
 };
 
 #endif /* IPCTRACE_H */

@@ -754,8 +754,10 @@ static void print_footer(FILE *out, const struct summary *s)
 			(unsigned long long)drop_value(&s->drops, &drop_fields[i]));
 	fprintf(out, "<tr><td class=\"l\">lost: timeline events</td><td class=\"l\">%llu</td></tr>\n",
 		(unsigned long long)s->lost_events);
-	fprintf(out, "<tr><td class=\"l\">not counted: %s</td><td class=\"l\">%llu</td></tr>\n",
-		own_lock_waits_label, (unsigned long long)s->drops.own_lock_waits);
+	for (size_t i = 0; i < drop_note_count; i++)
+		fprintf(out, "<tr><td class=\"l\">%s: %s</td><td class=\"l\">%llu</td></tr>\n",
+			drop_notes[i].heading, drop_notes[i].label,
+			(unsigned long long)drop_value(&s->drops, &drop_notes[i]));
 	fputs("</table>\n", out);
 }
 

@@ -151,9 +151,11 @@ static void print_footer(FILE *out, const struct summary *s)
 	for (size_t i = 0; i < s->nunavailable; i++)
 		fprintf(out, "unavailable: %s: %s\n", s->unavailable[i].feature,
 			s->unavailable[i].reason);
-	if (s->drops.own_lock_waits)
-		fprintf(out, "not counted: %llu %s\n", (unsigned long long)s->drops.own_lock_waits,
-			own_lock_waits_label);
+	for (size_t i = 0; i < drop_note_count; i++)
+		if (drop_value(&s->drops, &drop_notes[i]))
+			fprintf(out, "%s: %llu %s\n", drop_notes[i].heading,
+				(unsigned long long)drop_value(&s->drops, &drop_notes[i]),
+				drop_notes[i].label);
 	for (size_t i = 0; i < drop_field_count; i++)
 		lost += drop_value(&s->drops, &drop_fields[i]);
 	if (!lost) {

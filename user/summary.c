@@ -6,19 +6,30 @@
 #include "names.h"
 #include "summary.h"
 
+#define DROP(field, label_, heading_) \
+	{ .name = #field, .label = label_, .offset = offsetof(struct drop_counters, field), \
+	  .heading = heading_ }
+
 const struct drop_field drop_fields[] = {
-	{ "traced_tasks_full", "tasks not followed", offsetof(struct drop_counters, traced_tasks_full) },
-	{ "processes_full", "processes unnamed", offsetof(struct drop_counters, processes_full) },
-	{ "syscall_stats_full", "syscall rows", offsetof(struct drop_counters, syscall_stats_full) },
-	{ "edges_full", "wake-up edges", offsetof(struct drop_counters, edges_full) },
-	{ "lock_waits_full", "lock waits", offsetof(struct drop_counters, lock_waits_full) },
-	{ "stacks_lost", "stacks", offsetof(struct drop_counters, stacks_lost) },
-	{ "events_lost", "events", offsetof(struct drop_counters, events_lost) },
-	{ "recursion_misses", "hook runs skipped by the kernel", offsetof(struct drop_counters, recursion_misses) },
+	DROP(traced_tasks_full, "tasks not followed", NULL),
+	DROP(processes_full, "processes unnamed", NULL),
+	DROP(syscall_stats_full, "syscall rows", NULL),
+	DROP(edges_full, "wake-up edges", NULL),
+	DROP(lock_waits_full, "lock waits", NULL),
+	DROP(stacks_lost, "stacks", NULL),
+	DROP(events_lost, "events", NULL),
+	DROP(recursion_misses, "hook runs skipped by the kernel", NULL),
 };
-const char own_lock_waits_label[] =
-	"kernel lock waits inside ipctrace's own map updates (the tracer's cost)";
 const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
+
+const struct drop_field drop_notes[] = {
+	DROP(own_lock_waits, "kernel lock waits inside ipctrace's own map updates (the tracer's cost)",
+	     "not counted"),
+	DROP(switch_ins_unseen,
+	     "sleeps whose switch-in the kernel did not report, ended at the task's next event",
+	     "inferred"),
+};
+const size_t drop_note_count = sizeof(drop_notes) / sizeof(drop_notes[0]);
 
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f)
 {

@@ -96,14 +96,17 @@ struct summary {
 
 /* The drop counters by name, for every output and the reader. */
 struct drop_field {
-	const char *name;   /* JSON key */
-	const char *label;  /* text report */
-	size_t offset;      /* in struct drop_counters */
+	const char *name;    /* JSON key */
+	const char *label;   /* text report */
+	size_t offset;       /* in struct drop_counters */
+	const char *heading; /* notes only: what the count is instead of a loss */
 };
-extern const struct drop_field drop_fields[];
-/* drops.own_lock_waits is not a loss: it is reported apart, under this */
-extern const char own_lock_waits_label[];
+extern const struct drop_field drop_fields[]; /* losses: "lost:" */
 extern const size_t drop_field_count;
+/* Counted beside the losses but not data lost, said apart under their
+ * heading; optional when reading (files from before they were counted). */
+extern const struct drop_field drop_notes[];
+extern const size_t drop_note_count;
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f);
 
 void summary_init(struct summary *s);

@@ -154,7 +154,9 @@ static json_t *summary_json(const struct summary *s)
 	for (size_t i = 0; i < drop_field_count; i++)
 		json_object_set_new(drops, drop_fields[i].name,
 				    json_integer(drop_value(&s->drops, &drop_fields[i])));
-	json_object_set_new(drops, "own_lock_waits", json_integer(s->drops.own_lock_waits));
+	for (size_t i = 0; i < drop_note_count; i++)
+		json_object_set_new(drops, drop_notes[i].name,
+				    json_integer(drop_value(&s->drops, &drop_notes[i])));
 	for (size_t i = 0; i < s->nunavailable; i++)
 		json_array_append_new(unavailable, json_pack("{ss ss}",
 			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
@@ -386,8 +388,10 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	for (i = 0; i < drop_field_count; i++)
 		*(__u64 *)((char *)&s->drops + drop_fields[i].offset) =
 			get_u64(r, drops, drop_fields[i].name, "drops");
-	if (json_object_get(drops, "own_lock_waits")) /* absent from older files */
-		s->drops.own_lock_waits = get_u64(r, drops, "own_lock_waits", "drops");
+	for (i = 0; i < drop_note_count; i++)
+		if (json_object_get(drops, drop_notes[i].name)) /* absent from older files */
+			*(__u64 *)((char *)&s->drops + drop_notes[i].offset) =
+				get_u64(r, drops, drop_notes[i].name, "drops");
 
 	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
 		char feature[NAME_LEN] = "", reason[160] = "";

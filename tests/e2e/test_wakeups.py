@@ -4,6 +4,7 @@
 Each test runs a workload whose waits are known by construction and checks
 who woke whom, through which mechanism, and for how long tasks waited."""
 import os
+import re
 import subprocess
 import threading
 import time
@@ -124,6 +125,20 @@ def test_futex_pingpong_wakes_through_futex_both_ways(run_traced):
     pairs = {(e["waker"]["pid"], e["wakee"]["pid"]) for e in edges(s, "futex")}
     assert len(pairs) == 2 and {(b, a) for a, b in pairs} == pairs, pairs
     assert sum(e["count"] for e in edges(s, "futex")) == rounds - 2
+
+
+def test_blocked_episodes_equal_the_kernels_count_of_voluntary_switches(run_traced):
+    """The oracle for blocked time: each thread's voluntary context switches
+    (getrusage, the kernel's nvcsw) over a futex ping-pong that sleeps only
+    in futex calls.  Every one is a blocked futex episode, including those
+    whose switch-in the kernel did not trace (drops.switch_ins_unseen)."""
+    run = run_traced("futex-pingpong", "--rounds", "30000", "--switches", "1")
+    assert run.exit_code == 0, run.stderr
+    switches = int(re.search(r"^voluntary switches: (\d+)$", run.stdout, re.M).group(1))
+    assert switches > 1000, run.stdout  # a thread sleeps in most handoffs
+    blocked = mech(run.summary, "futex")["blocked"]
+    assert blocked["count"] == switches, (blocked, run.summary["drops"])
+    assert sum(blocked["hist_log2_ns"]) == switches
 
 
 def test_signal_kill_generates_delivers_and_wakes_through_signal(run_traced):

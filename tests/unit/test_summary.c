@@ -180,8 +180,9 @@ static void test_json_round_trip_renders_identically(void **state)
 	summary_free(&back);
 }
 
-/* The tracer's own lock waits are said apart from losses, and kept in JSON. */
-static void test_own_lock_waits_are_not_a_loss(void **state)
+/* The tracer's own lock waits and inferred switch-ins are said apart from
+ * losses, each under its heading, and kept in JSON. */
+static void test_drop_notes_are_not_losses(void **state)
 {
 	char path[] = "/tmp/ipctrace-unit.XXXXXX", err[256];
 	struct summary s, back;
@@ -193,14 +194,17 @@ static void test_own_lock_waits_are_not_a_loss(void **state)
 	sample_summary(&s);
 	s.drops.edges_full = 0;
 	s.drops.own_lock_waits = 3;
+	s.drops.switch_ins_unseen = 5;
 	text = render_to_string(&s, FORMAT_TEXT);
 	assert_non_null(strstr(text, "not counted: 3 kernel lock waits inside ipctrace's own"));
+	assert_non_null(strstr(text, "inferred: 5 sleeps whose switch-in the kernel did not report"));
 	assert_non_null(strstr(text, "lost: none"));
 	free(text);
 	assert_int_equal(render_json(f, &s), 0);
 	fclose(f);
 	assert_int_equal(summary_read_json(path, &back, err, sizeof(err)), 0);
 	assert_int_equal(back.drops.own_lock_waits, 3);
+	assert_int_equal(back.drops.switch_ins_unseen, 5);
 	unlink(path);
 	summary_free(&s);
 	summary_free(&back);
@@ -315,7 +319,7 @@ int main(void)
 		cmocka_unit_test(test_same_key_rows_merge),
 		cmocka_unit_test(test_rows_sorted_by_mechanism_then_name),
 		cmocka_unit_test(test_json_round_trip_renders_identically),
-		cmocka_unit_test(test_own_lock_waits_are_not_a_loss),
+		cmocka_unit_test(test_drop_notes_are_not_losses),
 		cmocka_unit_test(test_bad_files_give_one_clear_reason),
 		cmocka_unit_test(test_csv_quotes_and_has_the_documented_columns),
 		cmocka_unit_test(test_syscall_table_names_and_rules),

@@ -21,6 +21,8 @@
  *     has not waited yet) and the last (the partner is done), so futex
  *     wake-ups = FUTEX_WAIT_PRIVATE = R - 2 (measured: 9998 for R = 10000)
  *   write 1 to stdout
+ *   --switches 1: getrusage 2 in each thread, around the handoffs (the
+ *     main thread's span ends after the join)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,12 +30,14 @@
 #include <sched.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "common.h"
 
 static long rounds = 10000;
 static long cpu = -1;
 static long fifo;
+static long switches;
 
 static const struct option_spec options[] = {
 	INT_OPTION("rounds", &rounds, 1, 1000000000, "handoffs of the token, each one FUTEX_WAKE"),
@@ -42,10 +46,25 @@ static const struct option_spec options[] = {
 	INT_OPTION("fifo", &fifo, 0, 1,
 		   "1: SCHED_FIFO (root): no wake-up preemption, so with --cpu every handoff\n"
 		   "      wakes a partner asleep in FUTEX_WAIT: R wake-ups exactly, but the first"),
+	INT_OPTION("switches", &switches, 0, 1,
+		   "1: print the threads' voluntary context switches over the handoffs and\n"
+		   "      the join, the kernel's own count of their sleeps (all in futex calls)"),
 	{ 0 },
 };
 
 static int turn; /* 0: the main thread's move, 1: the partner's */
+static long partner_switches;
+
+static long voluntary_switches(void)
+{
+	struct rusage usage;
+
+	if (!switches)
+		return 0;
+	if (getrusage(RUSAGE_THREAD, &usage))
+		die_errno("getrusage");
+	return usage.ru_nvcsw;
+}
 
 /* Player `me` makes handoffs me, me + 2, me + 4, ... */
 static void play(int me)
@@ -60,8 +79,11 @@ static void play(int me)
 
 static void *partner(void *unused)
 {
+	long before = voluntary_switches();
+
 	(void)unused;
 	play(1);
+	partner_switches = voluntary_switches() - before; /* read after the join */
 	return NULL;
 }
 
@@ -89,13 +111,18 @@ int futex_pingpong_main(int argc, char **argv)
 	int err = pthread_create(&thread, NULL, partner, NULL);
 	if (err)
 		die("pthread_create: error %d", err);
+	long before = voluntary_switches();
+
 	play(0);
 	pthread_join(thread, NULL);
+	long main_switches = voluntary_switches() - before;
 
 	if (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != rounds % 2) {
 		warn("the token ended on the wrong side");
 		return 1;
 	}
+	if (switches)
+		printf("voluntary switches: %ld\n", main_switches + partner_switches);
 	printf("%ld rounds done\n", rounds);
 	return 0;
 }
