@@ -7,8 +7,8 @@
 #include "summary.h"
 
 #define DROP(field, label_, heading_) \
-	{ .name = #field, .label = label_, .offset = offsetof(struct drop_counters, field), \
-	  .heading = heading_ }
+	{ .name = #field, .label = (label_), .offset = offsetof(struct drop_counters, field), \
+	  .heading = (heading_) }
 
 const struct drop_field drop_fields[] = {
 	DROP(traced_tasks_full, "tasks not followed", NULL),
