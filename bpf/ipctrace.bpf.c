@@ -991,11 +991,15 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	__u64 now = 0;
 
 	if (prev_st) {
-		now = bpf_ktime_get_ns();
-		end_unseen_switch_in(prev_st, now);
 		/* blocked: a voluntary sleep inside a counted call (not a preemption) */
-		if (prev_st->call.enter_ns && !preempt && prev_sleeps(ctx, prev))
-			prev_st->off_cpu_ns = now;
+		bool sleeps = prev_st->call.enter_ns && !preempt && prev_sleeps(ctx, prev);
+
+		if (sleeps || prev_st->off_cpu_ns) { /* the clock only when it is needed */
+			now = bpf_ktime_get_ns();
+			end_unseen_switch_in(prev_st, now);
+			if (sleeps)
+				prev_st->off_cpu_ns = now;
+		}
 	}
 	next_st = task_state_of(BPF_CORE_READ(next, pid));
 	if (!next_st)

@@ -36,6 +36,11 @@ __u64 drop_value(const struct drop_counters *d, const struct drop_field *f)
 	return *(const __u64 *)((const char *)d + f->offset);
 }
 
+__u64 *drop_slot(struct drop_counters *d, const struct drop_field *f)
+{
+	return (__u64 *)((char *)d + f->offset);
+}
+
 void summary_init(struct summary *s)
 {
 	memset(s, 0, sizeof(*s));

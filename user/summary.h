@@ -108,6 +108,7 @@ extern const size_t drop_field_count;
 extern const struct drop_field drop_notes[];
 extern const size_t drop_note_count;
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f);
+__u64 *drop_slot(struct drop_counters *d, const struct drop_field *f);
 
 void summary_init(struct summary *s);
 void summary_free(struct summary *s);

@@ -386,11 +386,10 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	s->lost_events = get_u64(r, root, "lost_events", "summary");
 	drops = json_object_get(root, "drops");
 	for (i = 0; i < drop_field_count; i++)
-		*(__u64 *)((char *)&s->drops + drop_fields[i].offset) =
-			get_u64(r, drops, drop_fields[i].name, "drops");
+		*drop_slot(&s->drops, &drop_fields[i]) = get_u64(r, drops, drop_fields[i].name, "drops");
 	for (i = 0; i < drop_note_count; i++)
 		if (json_object_get(drops, drop_notes[i].name)) /* absent from older files */
-			*(__u64 *)((char *)&s->drops + drop_notes[i].offset) =
+			*drop_slot(&s->drops, &drop_notes[i]) =
 				get_u64(r, drops, drop_notes[i].name, "drops");
 
 	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
