@@ -11,6 +11,9 @@ set -eu
 packages="make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev \
 zlib1g-dev libjansson-dev libcmocka-dev strace python3 python3-pytest python3-jsonschema \
 util-linux valgrind cppcheck clang-tidy libclang-rt-14-dev"
+# installed by the test that needs them, on first need (`install-deps.sh chromium`)
+# shellcheck disable=SC2034
+on_demand="chromium"
 [ $# -gt 0 ] && packages="$packages $*"
 
 missing=""

@@ -358,6 +358,12 @@ static int run_traced(struct run_options *o, const char *workload, char **argv, 
 	struct timeline *timeline = NULL;
 	int status, exit_status;
 
+	/* bad options of a bundled workload: one line and 64, nothing loaded */
+	if (workload) {
+		status = target_check_workload_args(argv);
+		if (status)
+			return status;
+	}
 	/* from the start: a Ctrl-C while the programs load still ends in a report */
 	install_stop_handlers();
 	summary_init(&summary);

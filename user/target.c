@@ -159,3 +159,45 @@ void target_kill(struct target *t)
 	t->pid = 0;
 	t->release_fd = t->error_fd = -1;
 }
+
+int target_check_workload_args(char *const argv[])
+{
+	size_t argc = 0;
+	int status;
+	pid_t pid;
+
+	while (argv[argc])
+		argc++;
+	char **check = calloc(argc + 2, sizeof(char *));
+	if (!check)
+		return EXIT_SOFTWARE;
+	check[0] = argv[0];
+	check[1] = "--check-args";
+	memcpy(check + 2, argv + 1, (argc - 1) * sizeof(char *));
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execv(check[0], check);
+		fprintf(stderr, "ipctrace: cannot run %s: %s\n", check[0], strerror(errno));
+		_exit(EXIT_CANNOT_EXEC);
+	}
+	free(check);
+	if (pid < 0) {
+		fprintf(stderr, "ipctrace: fork: %s\n", strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_SOFTWARE;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKLOAD_USAGE_STATUS)
+		return EXIT_USAGE; /* the workload said why, in one line */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CANNOT_EXEC)
+		return EXIT_CANNOT_EXEC;
+	fprintf(stderr, "ipctrace: checking the workload's options failed (status %#x)\n", status);
+	return EXIT_SOFTWARE;
+}

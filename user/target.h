@@ -22,6 +22,12 @@ int target_release(struct target *t, const char *what);
  * Returns the shell-style status: code, or 128 + signal. */
 int target_wait(struct target *t, const volatile sig_atomic_t *stop_requests);
 void target_kill(struct target *t);
+/* ipctrace-workload's status for a bad option, after one line on stderr */
+#define WORKLOAD_USAGE_STATUS 2
+/* argv: the workload binary, the workload's name, its options, NULL.  Asks
+ * the binary to validate them (--check-args), before anything is traced: 0,
+ * or EXIT_USAGE after the workload's one line on stderr. */
+int target_check_workload_args(char *const argv[]);
 /* Become the subreaper of what the target forks, so that when ipctrace is
  * stopped target_stop_orphans() can end descendants whose parent is gone. */
 void target_adopt_orphans(void);

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -29,6 +30,7 @@ BUILD = Path(os.environ.get("IPCTRACE_BUILD_DIR") or os.environ.get("IPCTRACE_BU
              or REPO / "build").resolve()
 IPCTRACE = BUILD / "ipctrace"
 WORKLOAD = BUILD / "ipctrace-workload"
+STRACE = shutil.which("strace") or "strace"
 
 # ipctrace's documented exit statuses (its --help, user/tracer.h)
 EXIT_USAGE = 64
@@ -39,7 +41,6 @@ EXIT_CANTCREAT = 73
 EXIT_NOPERM = 77
 EXIT_CANNOT_EXEC = 126
 EXIT_NOT_FOUND = 127
-WORKLOAD_USAGE = 2  # ipctrace-workload's own bad-argument status, passed through by run
 
 TIMEOUT_S = 120
 # what AddressSanitizer, LeakSanitizer and UBSan print when they find something
@@ -139,10 +140,12 @@ def stat_fields(pid: int) -> Optional[list[str]]:
     return text[text.rindex(")") + 2:].split()
 
 
-def alive(pid: int) -> bool:
-    """Exists and is not a zombie (a dead process its new parent has not reaped yet)."""
+def alive(pid: int, started: Optional[str] = None) -> bool:
+    """Exists and is not a zombie (a dead process its new parent has not reaped
+    yet); with started, only the process that started then (not a later one
+    that reused the number)."""
     fields = stat_fields(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
+    return fields is not None and fields[0] not in ("Z", "X") and started in (None, fields[19])
 
 
 def descendants(root: int) -> list[int]:
@@ -172,10 +175,18 @@ def wait_for(predicate, timeout: float = 30, what: str = "a condition", interval
         time.sleep(interval)
 
 
-def kill_tree(root: int) -> list[int]:
+def start_time(pid: int) -> Optional[str]:
+    """/proc/PID/stat's starttime: with the pid, names one process even after
+    the number is reused."""
+    fields = stat_fields(pid)
+    return fields[19] if fields else None
+
+
+def kill_tree(root: int) -> list[tuple[int, Optional[str]]]:
     """SIGKILL every process under root (not root itself), none escaping:
-    SIGSTOP them until no new one appears, then SIGKILL them all."""
-    stopped: set[int] = set()
+    SIGSTOP them until no new one appears, then SIGKILL them all.  Returns
+    them as (pid, start time)."""
+    stopped: dict[int, Optional[str]] = {}
     while True:
         new = [pid for pid in descendants(root) if pid not in stopped]
         if not new:
@@ -185,13 +196,13 @@ def kill_tree(root: int) -> list[int]:
                 os.kill(pid, signal.SIGSTOP)
             except ProcessLookupError:
                 pass
-            stopped.add(pid)
+            stopped[pid] = start_time(pid)
     for pid in stopped:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return sorted(stopped)
+    return sorted(stopped.items())
 
 
 def environ_of(pid: int) -> dict:
@@ -235,7 +246,7 @@ class RunObjects:
     def prefix(self) -> str:
         return f"ipctrace.{os.path.basename(self.rundir)}."
 
-    def present(self, mqueue_dir: str = "/dev/mqueue") -> list[str]:
+    def present(self, mqueue_dir: str) -> list[str]:
         """Every object of the run that exists now, named for a message."""
         found = []
         if os.path.isdir(self.rundir):
@@ -248,7 +259,7 @@ class RunObjects:
         found += [f"System V {kind} key {key:#x}" for kind, key in self.keys.items() if key in live[kind]]
         return found
 
-    def created(self, mqueue_dir: str = "/dev/mqueue") -> list[str]:
+    def created(self, mqueue_dir: str) -> list[str]:
         """The objects the workload made (the run directory itself excluded)."""
         objects = [o for o in self.present(mqueue_dir) if not o.startswith(self.rundir + "/")]
         if os.path.isdir(self.rundir) and os.listdir(self.rundir):

@@ -25,6 +25,7 @@
 #include "workloads.h"
 
 const char *workload_name;
+bool options_check_only;
 
 /* ---- messages ---------------------------------------------------------- */
 
@@ -168,7 +169,8 @@ void parse_options(int argc, char **argv, const struct option_spec *options)
 		const char *arg = argv[i];
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			print_help(options);
+			if (!options_check_only)
+				print_help(options);
 			exit(0);
 		}
 		if (strncmp(arg, "--", 2) != 0)
@@ -190,6 +192,8 @@ void parse_options(int argc, char **argv, const struct option_spec *options)
 		else
 			usage_error("--%s: missing value", o->name);
 	}
+	if (options_check_only)
+		exit(0);
 }
 
 /* ---- the pi example ---------------------------------------------------- */

@@ -70,6 +70,8 @@ void parse_options(int argc, char **argv, const struct option_spec *options);
 
 /* The running workload, for messages: "pipe-pi". */
 extern const char *workload_name;
+/* --check-args: parse_options() validates, then exits 0 (2 on a bad one) */
+extern bool options_check_only;
 
 /* "ipctrace-workload: NAME: <message>" on stderr, then exit 1 (_exit in a child). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

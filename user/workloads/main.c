@@ -2,7 +2,9 @@
 /*
  * ipctrace-workload NAME [OPTIONS]: one static binary holding every
  * workload of list.h, so that ipctrace can exec it without a single
- * loader syscall.  `ipctrace-workload --list` names them all.
+ * loader syscall.  `ipctrace-workload --list` names them all;
+ * `ipctrace-workload --check-args NAME [OPTIONS]` only validates the
+ * options (exit 0, or 2 after one line on stderr).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -68,8 +70,20 @@ int main(int argc, char **argv)
 		list_workloads();
 		return 0;
 	}
+	/* ipctrace validates a workload's options before it loads any BPF */
+	if (strcmp(argv[1], "--check-args") == 0) {
+		options_check_only = true;
+		argc--;
+		argv++;
+		if (argc < 2) {
+			fprintf(stderr, "ipctrace-workload: --check-args: missing workload name\n");
+			return 2;
+		}
+	}
 	for (size_t i = 0; i < WORKLOADS_COUNT; i++) {
 		if (strcmp(argv[1], workloads[i].name) == 0) {
+			if (options_check_only) /* parse_options() exits */
+				return workloads[i].main(argc - 1, argv + 1);
 			cleanup_install();
 			block_sigchld();
 			/* reports name the processes after the workload, not the binary */
