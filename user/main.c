@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "compare.h"
+#include "exitcodes.h"
 #include "names.h"
 #include "output.h"
 #include "procfs.h"

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "output.h"
-#include "tracer.h"
+#include "exitcodes.h"
 
 /* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: one of ipctrace's
  * own fds, whatever it is open on (a file the shell redirected to, too) */

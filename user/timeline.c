@@ -22,7 +22,7 @@
 #include "names.h"
 #include "output.h"
 #include "timeline.h"
-#include "tracer.h"
+#include "exitcodes.h"
 
 #define DRAIN_PERIOD_NS 10000000 /* 10 ms */
 #define SEEN_SLOTS 65536

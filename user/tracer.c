@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "names.h"
 #include "corebtf.h"
+#include "exitcodes.h"
 #include "procfs.h"
 #include "ipctrace.skel.h"
 #include "symbols.h"

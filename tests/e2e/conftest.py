@@ -40,7 +40,7 @@ WORKLOAD = BUILD / "ipctrace-workload"
 SCHEMA = REPO / "schema" / "ipctrace.summary-1.json"
 STRACE = shutil.which("strace")
 
-# ipctrace's exit statuses (user/tracer.h)
+# ipctrace's exit statuses (user/exitcodes.h)
 EXIT_USAGE = 64
 EXIT_CANTCREAT = 73
 EXIT_NOT_FOUND = 127

@@ -17,7 +17,7 @@
 #include "names.h"
 #include "output.h"
 #include "summary.h"
-#include "tracer.h"
+#include "exitcodes.h"
 
 static struct syscall_row row(int mech, const char *syscall, const char *op, __u64 count,
 			      __u64 total_ns, __u64 max_ns)
