@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compare.h"
-#include "names.h"
+#include "mechanisms.h"
 #include "output.h"
 
 static const struct {
@@ -33,7 +33,7 @@ size_t compare_rows(const struct compare_input *inputs, size_t ninputs,
 	size_t n = 0;
 
 	/* as the text report: the IPC mechanisms, not other/timer wake-ups */
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		bool active = false;
 
 		for (size_t i = 0; i < ninputs && !active; i++)

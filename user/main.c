@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include "compare.h"
 #include "exitcodes.h"
-#include "names.h"
+#include "mechanisms.h"
 #include "output.h"
 #include "procfs.h"
 #include "rundir.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* One RFC 4180 row per (mechanism, syscall, operation). */
 #include <string.h>
-#include "names.h"
+#include "mechanisms.h"
 #include "summary.h"
 
 void csv_field(FILE *out, const char *text)

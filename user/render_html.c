@@ -10,22 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include "histogram.h"
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "summary.h"
 
 #define GRAPH_NODES_MAX 30  /* beyond this, the quietest processes share a node */
 #define GRAPH_LABELS_MAX 40 /* links past these get a tooltip, not a label */
 #define EDGE_ROWS_MAX 50
-
-static const char *const mechanism_colors[MECH__COUNT] = {
-	[MECH_NONE] = "#999999",        [MECH_PIPE] = "#1f77b4",
-	[MECH_FIFO] = "#ff7f0e",        [MECH_MQ_POSIX] = "#2ca02c",
-	[MECH_MQ_SYSV] = "#d62728",     [MECH_SEM_SYSV] = "#9467bd",
-	[MECH_SHM] = "#8c564b",         [MECH_FUTEX] = "#e377c2",
-	[MECH_SIGNAL] = "#bcbd22",      [MECH_UNIX_SOCKET] = "#17becf",
-	[MECH_INET_SOCKET] = "#393b79", [MECH_FILE] = "#637939",
-	[MECH_OTHER] = "#aaaaaa",       [MECH_TIMER] = "#c7c7c7",
-};
 
 static const char style[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;"
@@ -74,16 +65,9 @@ static double us(__u64 ns)
 	return ns / 1e3;
 }
 
-static const char *color(int mechanism)
-{
-	if (mechanism < 0 || mechanism >= MECH__COUNT || !mechanism_colors[mechanism])
-		return mechanism_colors[MECH_NONE];
-	return mechanism_colors[mechanism];
-}
-
 static void swatch(FILE *out, int mechanism)
 {
-	fprintf(out, "<span class=\"sw\" style=\"background:%s\"></span>", color(mechanism));
+	fprintf(out, "<span class=\"sw\" style=\"background:%s\"></span>", mechanism_color(mechanism));
 }
 
 /* ---- header ---- */
@@ -144,7 +128,7 @@ static void print_mechanism_table(FILE *out, const struct summary *s)
 	fputs("<h2>Mechanisms</h2>\n<table>\n<tr><th class=\"l\">mechanism</th><th>syscalls</th>"
 	      "<th>errors</th><th>bytes</th><th>wake-ups</th><th>blocked (ms)</th>"
 	      "<th>contended (ms)</th><th>shared-memory page faults</th></tr>\n", out);
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		struct mechanism_figures f;
 		struct syscall_stats totals;
 
@@ -241,7 +225,7 @@ static void print_bar_chart(FILE *out, const struct summary *s, enum figure whic
 	__u64 values[MECH__COUNT], max = 0;
 	int width = BAR_LABEL_W + BAR_AREA_W + BAR_VALUE_W;
 
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		struct mechanism_figures f;
 
 		if (!summary_mechanism_active(s, mech))
@@ -266,7 +250,7 @@ static void print_bar_chart(FILE *out, const struct summary *s, enum figure whic
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", BAR_LABEL_W - 8,
 			y + 15, mechanism_name(mechs[i]));
 		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-			"<title>%s: ", BAR_LABEL_W, y + 3, w, BAR_ROW_H - 6, color(mechs[i]),
+			"<title>%s: ", BAR_LABEL_W, y + 3, w, BAR_ROW_H - 6, mechanism_color(mechs[i]),
 			mechanism_name(mechs[i]));
 		print_figure_value(out, which, values[i]);
 		fprintf(out, "</title></rect><text x=\"%.1f\" y=\"%d\">", BAR_LABEL_W + w + 6, y + 15);
@@ -280,8 +264,8 @@ static void print_bar_charts(FILE *out, const struct summary *s)
 {
 	bool any = false;
 
-	for (int mech = 1; mech < MECH_OTHER && !any; mech++)
-		any = summary_mechanism_active(s, mech);
+	for_each_ipc_mechanism(mech)
+		any = any || summary_mechanism_active(s, mech);
 	fputs("<h2>Per mechanism</h2>\n", out);
 	if (!any) {
 		fputs("<p class=\"note\">no IPC activity seen</p>\n", out);
@@ -345,7 +329,7 @@ static void print_histogram(FILE *out, const char *mechanism, const char *what,
 		if (slots[i] && h < 1)
 			h = 1;
 		fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
-			"<title>", x + 1, HIST_PLOT_H + 8 - h, colw - 2, h, color(fill_mech));
+			"<title>", x + 1, HIST_PLOT_H + 8 - h, colw - 2, h, mechanism_color(fill_mech));
 		print_duration(out, low);
 		fputs(" to ", out);
 		if (i == HIST_SLOTS - 1)
@@ -516,7 +500,7 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 	if (l->waker == l->wakee) {
 		/* a loop above the node: wake-ups within the merged others */
 		fprintf(out, "<path d=\"M%.1f %.1f c-22 -36 30 -36 8 0\" fill=\"none\" stroke=\"%s\" "
-			"stroke-width=\"%d\"/>", a.x - 4, a.y - NODE_R, color(l->mechanism),
+			"stroke-width=\"%d\"/>", a.x - 4, a.y - NODE_R, mechanism_color(l->mechanism),
 			stroke_width(l->count));
 		mid.x = a.x;
 		mid.y = a.y - NODE_R - 30;
@@ -537,7 +521,7 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 		}
 		fprintf(out, "<path d=\"M%.1f %.1f Q%.1f %.1f %.1f %.1f\" fill=\"none\" stroke=\"%s\" "
 			"stroke-width=\"%d\" stroke-opacity=\"0.8\" marker-end=\"url(#arrow-%d)\"/>",
-			a.x, a.y, c.x, c.y, b.x, b.y, color(l->mechanism), stroke_width(l->count),
+			a.x, a.y, c.x, c.y, b.x, b.y, mechanism_color(l->mechanism), stroke_width(l->count),
 			l->mechanism);
 		/* the label on the curve: halfway, or out towards the ring from a hub */
 		t = !hub ? 0.5 : l->waker == 0 ? 0.68 : l->wakee == 0 ? 0.32 : 0.5;
@@ -584,7 +568,7 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 			fprintf(out, "<marker id=\"arrow-%d\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
 				"markerWidth=\"7\" markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" "
 				"orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"%s\"/></marker>",
-				mech, color(mech));
+				mech, mechanism_color(mech));
 	fputs("</defs>\n", out);
 	/* the busiest links last, on top, and labelled */
 	for (size_t i = g->nlinks; i-- > 0;)

@@ -2,7 +2,8 @@
 /* The human report: per mechanism, per syscall, then wake-ups, locks, signals. */
 #include <string.h>
 #include "histogram.h"
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "summary.h"
 
 #define TOP_EDGES 10
@@ -174,7 +175,7 @@ int render_text(FILE *out, const struct summary *s, bool hist)
 	bool any = false;
 
 	print_header(out, s);
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		if (!summary_mechanism_active(s, mech))
 			continue;
 		if (!any)

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "names.h"
+#include "mechanisms.h"
 #include "summary.h"
 
 #define DROP(field, label_, heading_) \

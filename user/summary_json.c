@@ -10,7 +10,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "summary.h"
 
 static json_t *hist_json(const __u64 hist[HIST_SLOTS])

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "output.h"
 #include "timeline.h"
 #include "exitcodes.h"

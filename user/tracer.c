@@ -23,7 +23,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "corebtf.h"
 #include "exitcodes.h"
 #include "procfs.h"

@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "output.h"
 #include "summary.h"
 #include "exitcodes.h"
