@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mechanisms.h"
+#include "stats.h"
 #include "summary.h"
 
 #define DROP(field, label_, heading_) \
@@ -30,6 +31,12 @@ const struct drop_field drop_notes[] = {
 	     "inferred"),
 };
 const size_t drop_note_count = sizeof(drop_notes) / sizeof(drop_notes[0]);
+
+/* a counter added to struct drop_counters without its row fails to build */
+_Static_assert(sizeof(drop_fields) / sizeof(drop_fields[0]) +
+		       sizeof(drop_notes) / sizeof(drop_notes[0]) ==
+	       sizeof(struct drop_counters) / sizeof(__u64),
+	       "every drop counter needs a row in drop_fields or drop_notes");
 
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f)
 {
@@ -97,7 +104,7 @@ int summary_add_syscall(struct summary *s, const struct syscall_row *row)
 	struct syscall_row *existing = find_syscall_row(s, row->mechanism, row->syscall, row->op);
 
 	if (existing)
-		stats_add(&existing->stats, &row->stats);
+		syscall_stats_add(&existing->stats, &row->stats);
 	else if (append((void **)&s->syscalls, &s->nsyscalls, sizeof(*row), row))
 		return -1;
 	if (row->op[0]) {
@@ -140,20 +147,6 @@ int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns)
 	return append((void **)&s->intervals, &s->nintervals, sizeof(row), &row);
 }
 
-static void subtract_stats(struct syscall_stats *later, const struct syscall_stats *earlier)
-{
-	later->count -= earlier->count;
-	later->errors -= earlier->errors;
-	later->bytes -= earlier->bytes;
-	later->total_ns -= earlier->total_ns;
-	later->blocked_count -= earlier->blocked_count;
-	later->blocked_ns -= earlier->blocked_ns;
-	later->contention_count -= earlier->contention_count;
-	later->contention_ns -= earlier->contention_ns;
-	for (int i = 0; i < HIST_SLOTS; i++)
-		later->hist[i] -= earlier->hist[i];
-}
-
 void summary_subtract(struct summary *later, const struct summary *earlier)
 {
 	size_t kept = 0;
@@ -164,33 +157,15 @@ void summary_subtract(struct summary *later, const struct summary *earlier)
 			find_syscall_row(earlier, row->mechanism, row->syscall, row->op);
 
 		if (old)
-			subtract_stats(&row->stats, &old->stats);
+			stats_subtract(&syscall_stats_layout, &row->stats, &old->stats);
 		if (row->stats.count)
 			later->syscalls[kept++] = *row;
 	}
 	later->nsyscalls = kept;
-	for (int m = 0; m < MECH__COUNT; m++) {
-		struct mechanism_stats *l = &later->mechanisms[m];
-		const struct mechanism_stats *e = &earlier->mechanisms[m];
-
-		l->wakeups -= e->wakeups;
-		l->wakeup_latency_ns -= e->wakeup_latency_ns;
-		l->blocked_count -= e->blocked_count;
-		l->blocked_ns -= e->blocked_ns;
-		l->contention_count -= e->contention_count;
-		l->contention_ns -= e->contention_ns;
-		l->page_faults -= e->page_faults;
-		for (int i = 0; i < HIST_SLOTS; i++) {
-			l->wakeup_hist[i] -= e->wakeup_hist[i];
-			l->blocked_hist[i] -= e->blocked_hist[i];
-		}
-	}
-	for (int sig = 0; sig < SIGNALS_MAX; sig++) {
-		later->signals[sig].generated -= earlier->signals[sig].generated;
-		later->signals[sig].delivered -= earlier->signals[sig].delivered;
-		later->signals[sig].ignored -= earlier->signals[sig].ignored;
-		later->signals[sig].latency_ns -= earlier->signals[sig].latency_ns;
-	}
+	for (int m = 0; m < MECH__COUNT; m++)
+		stats_subtract(&mechanism_stats_layout, &later->mechanisms[m], &earlier->mechanisms[m]);
+	for (int sig = 0; sig < SIGNALS_MAX; sig++)
+		stats_subtract(&signal_stats_layout, &later->signals[sig], &earlier->signals[sig]);
 	/* edges and locks of an interval are not worth their bulk: whole run */
 	later->nedges = 0;
 	later->nlocks = 0;
@@ -209,22 +184,6 @@ int summary_set_command(struct summary *s, const char *workload, char *const arg
 		s->ncommand = i + 1;
 	}
 	return 0;
-}
-
-void stats_add(struct syscall_stats *into, const struct syscall_stats *from)
-{
-	into->count += from->count;
-	into->errors += from->errors;
-	into->bytes += from->bytes;
-	into->total_ns += from->total_ns;
-	if (from->max_ns > into->max_ns)
-		into->max_ns = from->max_ns;
-	into->blocked_count += from->blocked_count;
-	into->blocked_ns += from->blocked_ns;
-	into->contention_count += from->contention_count;
-	into->contention_ns += from->contention_ns;
-	for (int i = 0; i < HIST_SLOTS; i++)
-		into->hist[i] += from->hist[i];
 }
 
 static int compare_syscall_rows(const void *a, const void *b)
@@ -296,7 +255,7 @@ void summary_mechanism_totals(const struct summary *s, int mechanism, struct sys
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < s->nsyscalls; i++)
 		if (s->syscalls[i].mechanism == mechanism && !s->syscalls[i].op[0])
-			stats_add(out, &s->syscalls[i].stats);
+			syscall_stats_add(out, &s->syscalls[i].stats);
 }
 
 void summary_mechanism_figures(const struct summary *s, int mechanism,

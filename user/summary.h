@@ -129,7 +129,6 @@ void summary_finish(struct summary *s);
 bool summary_mechanism_active(const struct summary *s, int mechanism);
 /* the syscall-level totals of one mechanism (futex op rows excluded) */
 void summary_mechanism_totals(const struct summary *s, int mechanism, struct syscall_stats *out);
-void stats_add(struct syscall_stats *into, const struct syscall_stats *from);
 
 /* The headline figures of one mechanism, as compare and the HTML charts show
  * them: calls and bytes from its syscall totals; wake-ups, blocked and

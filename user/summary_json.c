@@ -12,6 +12,7 @@
 #include <string.h>
 #include "classify.h"
 #include "mechanisms.h"
+#include "stats.h"
 #include "summary.h"
 
 static json_t *hist_json(const __u64 hist[HIST_SLOTS])
@@ -23,25 +24,37 @@ static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 	return array;
 }
 
+/* the fields of a stats struct into obj, by its layout: each under its group */
+static void stats_json(json_t *obj, const struct stats_layout *l, const void *stats)
+{
+	for (size_t i = 0; i < l->nfields; i++) {
+		const struct stats_field *f = &l->fields[i];
+		const __u64 *v = stats_value(f, stats);
+		json_t *into = obj;
+
+		if (f->group[0]) {
+			into = json_object_get(obj, f->group);
+			if (!into) {
+				into = json_object();
+				json_object_set_new(obj, f->group, into);
+			}
+		}
+		json_object_set_new(into, f->key, f->merge == STATS_HIST ? hist_json(v)
+									   : json_integer(*v));
+	}
+}
+
 static json_t *syscall_stats_json(const struct syscall_stats *st)
 {
-	return json_pack("{sI sI sI sI sI sI sI sI sI so}",
-			 "count", (json_int_t)st->count,
-			 "errors", (json_int_t)st->errors,
-			 "bytes", (json_int_t)st->bytes,
-			 "total_ns", (json_int_t)st->total_ns,
-			 "max_ns", (json_int_t)st->max_ns,
-			 "blocked_count", (json_int_t)st->blocked_count,
-			 "blocked_ns", (json_int_t)st->blocked_ns,
-			 "contention_count", (json_int_t)st->contention_count,
-			 "contention_ns", (json_int_t)st->contention_ns,
-			 "hist_log2_ns", hist_json(st->hist));
+	json_t *obj = json_object();
+
+	stats_json(obj, &syscall_stats_layout, st);
+	return obj;
 }
 
 static json_t *mechanism_json(const struct summary *s, int mech)
 {
-	const struct mechanism_stats *m = &s->mechanisms[mech];
-	json_t *syscalls = json_object();
+	json_t *syscalls = json_object(), *obj;
 	struct syscall_stats totals;
 
 	for (size_t i = 0; i < s->nsyscalls; i++) {
@@ -66,28 +79,13 @@ static json_t *mechanism_json(const struct summary *s, int mech)
 		json_object_set_new(ops, row->op, syscall_stats_json(&row->stats));
 	}
 	summary_mechanism_totals(s, mech, &totals);
-	return json_pack("{so s{sI sI sI sI} s{sI sI sI so} s{sI sI sI so} s{sI sI sI} sI}",
-			 "syscalls", syscalls,
-			 "totals",
-			 "count", (json_int_t)totals.count,
-			 "errors", (json_int_t)totals.errors,
-			 "bytes", (json_int_t)totals.bytes,
-			 "total_ns", (json_int_t)totals.total_ns,
-			 "wakeups",
-			 "count", (json_int_t)m->wakeups,
-			 "latency_total_ns", (json_int_t)m->wakeup_latency_ns,
-			 "latency_max_ns", (json_int_t)m->wakeup_latency_max_ns,
-			 "latency_hist_log2_ns", hist_json(m->wakeup_hist),
-			 "blocked",
-			 "count", (json_int_t)m->blocked_count,
-			 "total_ns", (json_int_t)m->blocked_ns,
-			 "max_ns", (json_int_t)m->blocked_max_ns,
-			 "hist_log2_ns", hist_json(m->blocked_hist),
-			 "contention",
-			 "count", (json_int_t)m->contention_count,
-			 "total_ns", (json_int_t)m->contention_ns,
-			 "max_ns", (json_int_t)m->contention_max_ns,
-			 "page_faults", (json_int_t)m->page_faults);
+	obj = json_pack("{so s{sI sI sI sI}}", "syscalls", syscalls, "totals",
+			"count", (json_int_t)totals.count,
+			"errors", (json_int_t)totals.errors,
+			"bytes", (json_int_t)totals.bytes,
+			"total_ns", (json_int_t)totals.total_ns);
+	stats_json(obj, &mechanism_stats_layout, &s->mechanisms[mech]);
+	return obj;
 }
 
 static json_t *summary_json(const struct summary *s)
@@ -113,6 +111,7 @@ static json_t *summary_json(const struct summary *s)
 		const struct signal_stats *st = &s->signals[sig];
 		const char *name = signal_name(sig);
 		char fallback[16];
+		json_t *signal;
 
 		if (!st->generated && !st->delivered)
 			continue;
@@ -120,13 +119,9 @@ static json_t *summary_json(const struct summary *s)
 			snprintf(fallback, sizeof(fallback), "SIG%d", sig);
 			name = fallback;
 		}
-		json_object_set_new(signals, name,
-				    json_pack("{sI sI sI sI sI sI}", "signo", (json_int_t)sig,
-					      "generated", (json_int_t)st->generated,
-					      "delivered", (json_int_t)st->delivered,
-					      "ignored", (json_int_t)st->ignored,
-					      "latency_total_ns", (json_int_t)st->latency_ns,
-					      "latency_max_ns", (json_int_t)st->latency_max_ns));
+		signal = json_pack("{sI}", "signo", (json_int_t)sig);
+		stats_json(signal, &signal_stats_layout, st);
+		json_object_set_new(signals, name, signal);
 	}
 	for (size_t i = 0; i < s->nedges; i++) {
 		const struct edge_row *e = &s->edges[i];
@@ -266,27 +261,29 @@ static void get_string(struct reader *r, json_t *obj, const char *key, char *buf
 	snprintf(buf, len, "%s", json_string_value(v));
 }
 
-static void read_stats(struct reader *r, json_t *obj, struct syscall_stats *st, const char *where)
+/* the fields of a stats struct from obj, by its layout (see stats_json) */
+static void read_stats(struct reader *r, json_t *obj, const struct stats_layout *l, void *stats,
+		       const char *where)
 {
 	if (!json_is_object(obj)) {
 		fail(r, "%s: expected an object", where);
 		return;
 	}
-	st->count = get_u64(r, obj, "count", where);
-	st->errors = get_u64(r, obj, "errors", where);
-	st->bytes = get_u64(r, obj, "bytes", where);
-	st->total_ns = get_u64(r, obj, "total_ns", where);
-	st->max_ns = get_u64(r, obj, "max_ns", where);
-	st->blocked_count = get_u64(r, obj, "blocked_count", where);
-	st->blocked_ns = get_u64(r, obj, "blocked_ns", where);
-	st->contention_count = get_u64(r, obj, "contention_count", where);
-	st->contention_ns = get_u64(r, obj, "contention_ns", where);
-	get_hist(r, obj, "hist_log2_ns", st->hist, where);
+	for (size_t i = 0; i < l->nfields; i++) {
+		const struct stats_field *f = &l->fields[i];
+		json_t *from = f->group[0] ? json_object_get(obj, f->group) : obj;
+		char at[160];
+
+		snprintf(at, sizeof(at), "%s%s%s", where, f->group[0] ? "." : "", f->group);
+		if (f->merge == STATS_HIST)
+			get_hist(r, from, f->key, stats_slot(f, stats), at);
+		else
+			*stats_slot(f, stats) = get_u64(r, from, f->key, at);
+	}
 }
 
 static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t *obj)
 {
-	struct mechanism_stats *m = &s->mechanisms[mech];
 	json_t *syscalls = json_object_get(obj, "syscalls"), *value, *sub;
 	const char *name;
 	char where[128];
@@ -303,7 +300,7 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 
 		snprintf(row.syscall, sizeof(row.syscall), "%s", name);
 		if (!ops) {
-			read_stats(r, value, &row.stats, where);
+			read_stats(r, value, &syscall_stats_layout, &row.stats, where);
 			summary_add_syscall(s, &row);
 			continue;
 		}
@@ -312,25 +309,11 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 			struct syscall_row op_row = row;
 
 			snprintf(op_row.op, sizeof(op_row.op), "%s", op);
-			read_stats(r, sub, &op_row.stats, where);
+			read_stats(r, sub, &syscall_stats_layout, &op_row.stats, where);
 			summary_add_syscall(s, &op_row);
 		}
 	}
-	sub = json_object_get(obj, "wakeups");
-	m->wakeups = get_u64(r, sub, "count", where);
-	m->wakeup_latency_ns = get_u64(r, sub, "latency_total_ns", where);
-	m->wakeup_latency_max_ns = get_u64(r, sub, "latency_max_ns", where);
-	get_hist(r, sub, "latency_hist_log2_ns", m->wakeup_hist, where);
-	sub = json_object_get(obj, "blocked");
-	m->blocked_count = get_u64(r, sub, "count", where);
-	m->blocked_ns = get_u64(r, sub, "total_ns", where);
-	m->blocked_max_ns = get_u64(r, sub, "max_ns", where);
-	get_hist(r, sub, "hist_log2_ns", m->blocked_hist, where);
-	sub = json_object_get(obj, "contention");
-	m->contention_count = get_u64(r, sub, "count", where);
-	m->contention_ns = get_u64(r, sub, "total_ns", where);
-	m->contention_max_ns = get_u64(r, sub, "max_ns", where);
-	m->page_faults = get_u64(r, obj, "page_faults", where);
+	read_stats(r, obj, &mechanism_stats_layout, &s->mechanisms[mech], where);
 }
 
 static void read_summary(struct reader *r, json_t *root, struct summary *s)
@@ -414,18 +397,12 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	}
 	json_object_foreach(json_object_get(root, "signals"), key, v) {
 		__u64 signo = get_u64(r, v, "signo", "signals");
-		struct signal_stats *st;
 
 		if (signo == 0 || signo >= SIGNALS_MAX) {
 			fail(r, "signals.%s: signo out of range", key);
 			break;
 		}
-		st = &s->signals[signo];
-		st->generated = get_u64(r, v, "generated", "signals");
-		st->delivered = get_u64(r, v, "delivered", "signals");
-		st->ignored = get_u64(r, v, "ignored", "signals");
-		st->latency_ns = get_u64(r, v, "latency_total_ns", "signals");
-		st->latency_max_ns = get_u64(r, v, "latency_max_ns", "signals");
+		read_stats(r, v, &signal_stats_layout, &s->signals[signo], "signals");
 	}
 	json_array_foreach(json_object_get(root, "wakeup_edges"), i, item) {
 		struct edge_row e = {};

@@ -29,6 +29,7 @@
 #include "exitcodes.h"
 #include "procfs.h"
 #include "ipctrace.skel.h"
+#include "stats.h"
 #include "symbols.h"
 #include "tracer.h"
 
@@ -522,7 +523,7 @@ static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 		if (bpf_map_lookup_elem(fd, &key, values))
 			continue;
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			stats_add(&row.stats, &values[cpu]);
+			syscall_stats_add(&row.stats, &values[cpu]);
 		if (name)
 			snprintf(row.syscall, sizeof(row.syscall), "%s", name);
 		else
@@ -553,24 +554,8 @@ static int collect_mechanisms(struct tracer *t, struct summary *s, int ncpus)
 
 		if (bpf_map_lookup_elem(fd, &mech, values))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++) {
-			const struct mechanism_stats *v = &values[cpu];
-
-			m->wakeups += v->wakeups;
-			m->wakeup_latency_ns += v->wakeup_latency_ns;
-			max_into(&m->wakeup_latency_max_ns, v->wakeup_latency_max_ns);
-			m->blocked_count += v->blocked_count;
-			m->blocked_ns += v->blocked_ns;
-			max_into(&m->blocked_max_ns, v->blocked_max_ns);
-			m->contention_count += v->contention_count;
-			m->contention_ns += v->contention_ns;
-			max_into(&m->contention_max_ns, v->contention_max_ns);
-			m->page_faults += v->page_faults;
-			for (int i = 0; i < HIST_SLOTS; i++) {
-				m->wakeup_hist[i] += v->wakeup_hist[i];
-				m->blocked_hist[i] += v->blocked_hist[i];
-			}
-		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			stats_merge(&mechanism_stats_layout, m, &values[cpu]);
 	}
 	free(values);
 	return 0;
@@ -588,13 +573,8 @@ static int collect_signals(struct tracer *t, struct summary *s, int ncpus)
 
 		if (bpf_map_lookup_elem(fd, &sig, values))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++) {
-			st->generated += values[cpu].generated;
-			st->delivered += values[cpu].delivered;
-			st->ignored += values[cpu].ignored;
-			st->latency_ns += values[cpu].latency_ns;
-			max_into(&st->latency_max_ns, values[cpu].latency_max_ns);
-		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			stats_merge(&signal_stats_layout, st, &values[cpu]);
 	}
 	free(values);
 	return 0;
