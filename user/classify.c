@@ -193,6 +193,16 @@ const char *signal_name(int signo)
 	return buf;
 }
 
+void signal_label(int signo, char *buf, size_t len)
+{
+	const char *name = signal_name(signo);
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "SIG%d", signo);
+}
+
 void fill_syscall_rules(struct syscall_rule rules[MAX_SYSCALL_NR])
 {
 	memset(rules, 0, sizeof(*rules) * MAX_SYSCALL_NR);

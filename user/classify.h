@@ -26,6 +26,7 @@ int syscall_from_name(const char *name); /* -1 if unknown */
 const char *futex_op_name(unsigned int op);
 int futex_op_from_name(const char *name); /* -1 if unknown */
 const char *signal_name(int signo); /* "SIGUSR1"; NULL if none */
+void signal_label(int signo, char *buf, size_t len); /* its name, else "SIG33" */
 void fill_syscall_rules(struct syscall_rule rules[MAX_SYSCALL_NR]);
 
 #endif

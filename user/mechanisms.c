@@ -57,24 +57,10 @@ int next_ipc_mechanism(int mechanism)
 	return mechanism;
 }
 
-void print_ipc_mechanism_names(FILE *out, int width)
+void print_ipc_mechanisms(FILE *out)
 {
-	int column = 0;
-
-	for_each_ipc_mechanism(m) {
-		int len = strlen(mechanisms[m].name) + (next_ipc_mechanism(m) < MECH__COUNT);
-
-		if (column && column + 1 + len > width) {
-			fputc('\n', out);
-			column = 0;
-		} else if (column) {
-			fputc(' ', out);
-			column++;
-		}
-		fprintf(out, "%s%s", mechanisms[m].name, next_ipc_mechanism(m) < MECH__COUNT ? "," : "");
-		column += len;
-	}
-	fputc('\n', out);
+	for_each_ipc_mechanism(m)
+		fprintf(out, "  %-20s %s\n", mechanisms[m].name, mechanisms[m].label);
 }
 
 const char *lock_kind_name(int kind)

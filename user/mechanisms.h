@@ -31,8 +31,8 @@ const char *mechanism_color(int mechanism);
 int next_ipc_mechanism(int mechanism);
 #define for_each_ipc_mechanism(m) \
 	for (int m = next_ipc_mechanism(MECH_NONE); m < MECH__COUNT; m = next_ipc_mechanism(m))
-/* "pipe, fifo, ..., file", wrapped before width columns, for help texts */
-void print_ipc_mechanism_names(FILE *out, int width);
+/* a line per IPC mechanism, its name and label, for the help text */
+void print_ipc_mechanisms(FILE *out);
 
 const char *lock_kind_name(int kind); /* enum lock_kind: "futex", "kernel", ... */
 int lock_kind_from_name(const char *name); /* -1 if unknown */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The summary as JSON (schema ipctrace.summary/1, described in
- * schema/ipctrace.summary-1.json), both ways: render_json() writes it and
- * summary_read_json() reads it back, so `ipctrace report` renders a saved
- * run exactly as `run` did.
+ * schema/ipctrace.summary-1.json), both ways: summary_to_json() builds it,
+ * render_json() writes it, and summary_read_json() reads it back, so
+ * `ipctrace report` renders a saved run exactly as `run` did.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -12,8 +12,10 @@
 #include <string.h>
 #include "classify.h"
 #include "mechanisms.h"
+#include "figures.h"
+#include "render.h"
 #include "stats.h"
-#include "summary.h"
+#include "summary_json.h"
 
 static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 {
@@ -88,12 +90,14 @@ static json_t *mechanism_json(const struct summary *s, int mech)
 	return obj;
 }
 
-static json_t *summary_json(const struct summary *s)
+json_t *summary_to_json(const struct summary *s)
 {
 	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
 	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
 	json_t *locks = json_array(), *unavailable = json_array(), *drops = json_object();
 	json_t *intervals = json_array();
+	struct signal_row signal_rows[SIGNALS_MAX];
+	size_t nsignals;
 
 	for (size_t i = 0; i < s->ncommand; i++)
 		json_array_append_new(command, json_string(s->command[i]));
@@ -107,21 +111,12 @@ static json_t *summary_json(const struct summary *s)
 	for (int m = 1; m < MECH__COUNT; m++)
 		if (summary_mechanism_active(s, m))
 			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
-	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
-		const struct signal_stats *st = &s->signals[sig];
-		const char *name = signal_name(sig);
-		char fallback[16];
-		json_t *signal;
+	nsignals = summary_signal_rows(s, signal_rows);
+	for (size_t i = 0; i < nsignals; i++) {
+		json_t *signal = json_pack("{sI}", "signo", (json_int_t)signal_rows[i].signo);
 
-		if (!st->generated && !st->delivered)
-			continue;
-		if (!name) {
-			snprintf(fallback, sizeof(fallback), "SIG%d", sig);
-			name = fallback;
-		}
-		signal = json_pack("{sI}", "signo", (json_int_t)sig);
-		stats_json(signal, &signal_stats_layout, st);
-		json_object_set_new(signals, name, signal);
+		stats_json(signal, &signal_stats_layout, signal_rows[i].stats);
+		json_object_set_new(signals, signal_rows[i].name, signal);
 	}
 	for (size_t i = 0; i < s->nedges; i++) {
 		const struct edge_row *e = &s->edges[i];
@@ -193,9 +188,10 @@ int dump_json(FILE *out, struct json_t *root)
 	return err ? -1 : 0;
 }
 
-int render_json(FILE *out, const struct summary *s)
+int render_json(FILE *out, const struct summary *s, bool hist)
 {
-	return dump_json(out, summary_json(s));
+	(void)hist; /* the histograms are always in it */
+	return dump_json(out, summary_to_json(s));
 }
 
 /* ---- reading ---- */
