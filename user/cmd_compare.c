@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "exitcodes.h"
+#include "output.h"
 #include "summary_json.h"
 
 void compare_help(FILE *out)
@@ -42,6 +43,29 @@ void compare_help(FILE *out)
 	      "\n"
 	      "Exit status: 0 once every input was run or read (the workloads' own\n"
 	      "statuses are in its table), else as run does.\n", out);
+}
+
+struct compare_output {
+	const struct compare_input *inputs;
+	size_t ninputs;
+	int (*render)(FILE *out, const struct compare_input *inputs, size_t ninputs);
+};
+
+static int render_compare_output(FILE *out, const void *arg)
+{
+	const struct compare_output *o = arg;
+
+	return o->render(out, o->inputs, o->ninputs);
+}
+
+/* the table into PATH by render, as write_output_file(): 0, or EXIT_CANTCREAT
+ * after one line */
+static int write_compare_file(const char *path, const struct compare_input *inputs, size_t ninputs,
+		       int (*render)(FILE *out, const struct compare_input *inputs, size_t ninputs))
+{
+	struct compare_output o = { .inputs = inputs, .ninputs = ninputs, .render = render };
+
+	return write_file_replacing(path, render_compare_output, &o);
 }
 
 /* "compare: no HTML comparison: use text, json or csv" */

@@ -7,7 +7,6 @@
 #include "compare.h"
 #include "mechanisms.h"
 #include "figures.h"
-#include "output.h"
 #include "render.h"
 #include "summary_json.h"
 
@@ -197,25 +196,4 @@ fail:
 int compare_render_json(FILE *out, const struct compare_input *inputs, size_t ninputs)
 {
 	return dump_json(out, compare_json(inputs, ninputs));
-}
-
-struct compare_output {
-	const struct compare_input *inputs;
-	size_t ninputs;
-	int (*render)(FILE *out, const struct compare_input *inputs, size_t ninputs);
-};
-
-static int render_compare_output(FILE *out, const void *arg)
-{
-	const struct compare_output *o = arg;
-
-	return o->render(out, o->inputs, o->ninputs);
-}
-
-int write_compare_file(const char *path, const struct compare_input *inputs, size_t ninputs,
-		       int (*render)(FILE *out, const struct compare_input *inputs, size_t ninputs))
-{
-	struct compare_output o = { .inputs = inputs, .ninputs = ninputs, .render = render };
-
-	return write_file_replacing(path, render_compare_output, &o);
 }

@@ -52,8 +52,5 @@ const char *compare_metric_name(enum compare_metric metric); /* as in JSON and C
 int compare_render_text(FILE *out, const struct compare_input *inputs, size_t ninputs);
 int compare_render_csv(FILE *out, const struct compare_input *inputs, size_t ninputs);
 int compare_render_json(FILE *out, const struct compare_input *inputs, size_t ninputs);
-/* the table into PATH by render, as write_output_file(): 0, or EXIT_CANTCREAT after one line */
-int write_compare_file(const char *path, const struct compare_input *inputs, size_t ninputs,
-		       int (*render)(FILE *out, const struct compare_input *inputs, size_t ninputs));
 
 #endif

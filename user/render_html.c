@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include "histogram.h"
-#include "classify.h"
 #include "mechanisms.h"
 #include "figures.h"
 #include "render.h"

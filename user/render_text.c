@@ -2,7 +2,6 @@
 /* The human report: per mechanism, per syscall, then wake-ups, locks, signals. */
 #include <string.h>
 #include "histogram.h"
-#include "classify.h"
 #include "mechanisms.h"
 #include "figures.h"
 #include "render.h"

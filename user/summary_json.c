@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "classify.h"
 #include "mechanisms.h"
 #include "figures.h"
 #include "render.h"
