@@ -3,7 +3,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mechanisms.h"
 #include "stats.h"
 #include "summary.h"
 
