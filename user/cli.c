@@ -14,6 +14,7 @@
 #include "exitcodes.h"
 #include "output.h"
 #include "rundir.h"
+#include "summary_json.h"
 #include "target.h"
 #include "timeline.h"
 
@@ -32,6 +33,25 @@ int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (see ipctrace --help)\n");
 	return EXIT_USAGE;
+}
+
+int read_summary_file(const char *path, struct summary *s)
+{
+	char err[512];
+
+	if (access(path, R_OK)) {
+		fprintf(stderr, "ipctrace: %s: %s\n", path, strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	if (summary_read_json(path, s, err, sizeof(err))) {
+		fprintf(stderr, "ipctrace: %s\n", err);
+		return EXIT_DATAERR;
+	}
+	if (s->skipped)
+		fprintf(stderr, "ipctrace: %s: %zu entr%s of mechanisms this ipctrace does not know "
+			"left out (a later ipctrace wrote it)\n", path, s->skipped,
+			s->skipped == 1 ? "y" : "ies");
+	return 0;
 }
 
 void print_output_options(FILE *out)

@@ -77,6 +77,9 @@ const struct output_format *output_format_for(const struct run_options *o, const
 /* The report on stdout (unless -q with an output file), then into -o and
  * --html: 0 or an exit status. */
 int emit(const struct run_options *o, const struct summary *s);
+/* Read a saved summary for report or compare: 0, or an exit status after
+ * one line; a line on stderr too if parts of it were left out. */
+int read_summary_file(const char *path, struct summary *s);
 /* the tool and host into the summary's header */
 void fill_host(struct summary *s);
 /* ipctrace-workload beside ipctrace or in PREFIX/libexec; 0 or -1 */

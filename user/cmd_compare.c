@@ -89,7 +89,7 @@ static int load_compare_input(struct compare_input *in, const char *arg)
 	const struct workload_info *w = workload_find(arg);
 	const char *slash = strrchr(arg, '/');
 	size_t len = strlen(arg);
-	char err[512];
+	int status;
 
 	if (w) {
 		in->name = w->name;
@@ -100,14 +100,9 @@ static int load_compare_input(struct compare_input *in, const char *arg)
 			"list) nor a file\n", arg);
 		return EXIT_USAGE;
 	}
-	if (access(arg, R_OK)) {
-		fprintf(stderr, "ipctrace: %s: %s\n", arg, strerror(errno));
-		return EXIT_NOINPUT;
-	}
-	if (summary_read_json(arg, &in->summary, err, sizeof(err))) {
-		fprintf(stderr, "ipctrace: %s\n", err);
-		return EXIT_DATAERR;
-	}
+	status = read_summary_file(arg, &in->summary);
+	if (status)
+		return status;
 	in->name = slash ? slash + 1 : arg;
 	in->from_file = true;
 	return 0;

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `ipctrace report`: render a saved JSON summary in any format. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
 #include "exitcodes.h"
 #include "output.h"
-#include "summary_json.h"
 
 void report_help(FILE *out)
 {
@@ -49,7 +46,6 @@ int cmd_report(int argc, char **argv)
 	};
 	struct run_options o = { .help = report_help };
 	struct summary s;
-	char err[512];
 	int opt, status = 0;
 
 	optind = 1;
@@ -63,14 +59,9 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("report: give exactly one summary file%s", "");
-	if (access(argv[optind], R_OK)) {
-		fprintf(stderr, "ipctrace: %s: %s\n", argv[optind], strerror(errno));
-		return EXIT_NOINPUT;
-	}
-	if (summary_read_json(argv[optind], &s, err, sizeof(err))) {
-		fprintf(stderr, "ipctrace: %s\n", err);
-		return EXIT_DATAERR;
-	}
+	status = read_summary_file(argv[optind], &s);
+	if (status)
+		return status;
 	if (o.output) {
 		status = write_output_file(o.output, &s, output_format_for(&o, o.output), o.hist);
 	} else if (!o.html) {

@@ -92,6 +92,7 @@ struct summary {
 	struct drop_counters drops;
 	struct interval_row *intervals; /* attach -i: the interim reports' spans */
 	size_t nintervals;
+	size_t skipped; /* read from a later ipctrace's file: entries of mechanisms unknown here */
 };
 
 /* The drop counters by name, for every output and the reader. */

@@ -384,9 +384,13 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	json_object_foreach(mechanisms, key, v) {
 		int mech = mechanism_from_name(key);
 
-		if (mech <= MECH_NONE) {
-			fail(r, "mechanisms.%s: unknown mechanism", key);
+		if (mech == MECH_NONE) {
+			fail(r, "mechanisms.%s: not a mechanism", key);
 			break;
+		}
+		if (mech < 0) { /* a later ipctrace's: left out, counted */
+			s->skipped++;
+			continue;
 		}
 		read_mechanism(r, s, mech, v);
 	}
@@ -412,8 +416,9 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		e.mechanism = mechanism_from_name(mech);
 		e.count = get_u64(r, item, "count", "wakeup_edges[]");
 		if (e.mechanism < 0)
-			fail(r, "wakeup_edges[%zu].mechanism: unknown '%s'", i, mech);
-		summary_add_edge(s, &e);
+			s->skipped++;
+		else
+			summary_add_edge(s, &e);
 	}
 	json_array_foreach(json_object_get(root, "contended_locks"), i, item) {
 		struct lock_row l = {};
@@ -426,8 +431,8 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		get_string(r, item, "key", l.key, sizeof(l.key), "contended_locks[]");
 		l.mechanism = mechanism_from_name(mech);
 		l.kind = lock_kind_from_name(kind);
-		if (l.mechanism < 0 || l.kind < 0)
-			fail(r, "contended_locks[%zu]: unknown mechanism or kind", i);
+		if (l.kind < 0)
+			fail(r, "contended_locks[%zu]: unknown kind '%s'", i, kind);
 		l.waiters = get_u64(r, item, "waiters", "contended_locks[]");
 		l.count = get_u64(r, item, "count", "contended_locks[]");
 		l.total_ns = get_u64(r, item, "total_ns", "contended_locks[]");
@@ -438,7 +443,10 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 			snprintf(l.callers[c], CALLER_LEN, "%s", json_string_value(caller));
 			l.ncallers = c + 1;
 		}
-		summary_add_lock(s, &l);
+		if (l.mechanism < 0)
+			s->skipped++;
+		else
+			summary_add_lock(s, &l);
 	}
 }
 
