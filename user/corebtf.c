@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <bpf/btf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -156,7 +157,10 @@ static void prune(const char *dir, const char *keep)
 		size_t len = strlen(e->d_name);
 		struct stat st;
 
-		if (len < 4 || strcmp(e->d_name + len - 4, ".btf") || !strcmp(e->d_name, keep))
+		if (!strncmp(e->d_name, keep, strlen(keep) - 4)) /* ours, and its .prev_state */
+			continue;
+		if ((len < 4 || strcmp(e->d_name + len - 4, ".btf")) &&
+		    (len < 11 || strcmp(e->d_name + len - 11, ".prev_state")))
 			continue;
 		if (!fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) && st.st_mtime < cutoff)
 			unlinkat(dirfd(d), e->d_name, 0);
@@ -197,6 +201,67 @@ bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *ob
 	}
 	prune(dir, strrchr(path, '/') + 1);
 	return true;
+}
+
+/* sched_switch's prototype: void (*)(void *, bool preempt, struct task_struct
+ * *prev, struct task_struct *next[, unsigned int prev_state]); 1 with the
+ * last, 0 without, -1 if the BTF cannot tell */
+static int switch_prototype_has_prev_state(const char *kernel_btf)
+{
+	struct btf *btf = btf__parse(kernel_btf, NULL);
+	const struct btf_type *t = NULL;
+	const struct btf_param *params;
+	int id, result = -1;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	if (id > 0)
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t)) {
+		params = btf_params(t);
+		result = btf_vlen(t) == 5 &&
+			 btf_is_int(btf__type_by_id(btf, btf__resolve_type(btf, params[4].type)));
+	}
+	btf__free(btf);
+	return result;
+}
+
+bool corebtf_switch_passes_prev_state(const char *kernel_btf, const char *cached)
+{
+	char sidecar[PATH_MAX] = "", line[32] = "";
+	int has = -1, fd;
+	FILE *f;
+
+	if (cached && snprintf(sidecar, sizeof(sidecar), "%.*s.prev_state",
+			       (int)strlen(cached) - 4, cached) < (int)sizeof(sidecar)) {
+		f = fopen(sidecar, "re");
+		if (f) {
+			if (fgets(line, sizeof(line), f) && (line[0] == '0' || line[0] == '1'))
+				has = line[0] - '0';
+			fclose(f);
+		}
+		if (has >= 0)
+			return has;
+	}
+	has = switch_prototype_has_prev_state(kernel_btf);
+	if (sidecar[0] && has >= 0) {
+		char tmp[PATH_MAX + 8];
+
+		/* written aside and renamed, as the minimal BTF */
+		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", sidecar);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd >= 0) {
+			bool ok = !write_all(fd, has ? "1\n" : "0\n", 2) && !fchmod(fd, 0644);
+
+			close(fd);
+			if (!ok || rename(tmp, sidecar))
+				unlink(tmp);
+		}
+	}
+	return has == 1;
 }
 
 void corebtf_forget(const char *path)
