@@ -74,7 +74,7 @@ static int no_comparison_error(const struct output_format *f)
 	char name[32], names[128], message[192];
 	size_t i;
 
-	for (i = 0; f->name[i] && i < sizeof(name) - 1; i++)
+	for (i = 0; i < sizeof(name) - 1 && f->name[i]; i++)
 		name[i] = toupper((unsigned char)f->name[i]);
 	name[i] = '\0';
 	format_names(names, sizeof(names), true);
@@ -205,7 +205,7 @@ int cmd_compare(int argc, char **argv)
 			status = EXIT_CANTCREAT;
 		fflush(stdout);
 	}
-	if (!status && o.output)
+	if (!status && written)
 		status = write_compare_file(o.output, inputs, ninputs, written->render_compare);
 	for (int i = 0; i < ninputs; i++)
 		summary_free(&inputs[i].summary);

@@ -157,50 +157,12 @@ static void prune(const char *dir, const char *keep)
 		size_t len = strlen(e->d_name);
 		struct stat st;
 
-		if (!strncmp(e->d_name, keep, strlen(keep) - 4)) /* ours, and its .prev_state */
-			continue;
-		if ((len < 4 || strcmp(e->d_name + len - 4, ".btf")) &&
-		    (len < 11 || strcmp(e->d_name + len - 11, ".prev_state")))
+		if (len < 4 || strcmp(e->d_name + len - 4, ".btf") || !strcmp(e->d_name, keep))
 			continue;
 		if (!fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) && st.st_mtime < cutoff)
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
-}
-
-bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *obj,
-		  size_t obj_len, bool verbose)
-{
-	const char *cache = getenv("IPCTRACE_CACHE_DIR");
-	char dir[PATH_MAX];
-	struct utsname uts;
-	struct stat st;
-
-	if (!cache)
-		cache = COREBTF_CACHE_DIR;
-	if (!*cache || uname(&uts) || stat(kernel_btf, &st))
-		return false;
-	if (snprintf(dir, sizeof(dir), "%s/btf", cache) >= (int)sizeof(dir) ||
-	    snprintf(path, len, "%s/%s-%016llx.btf", dir, uts.release,
-		     (unsigned long long)cache_key(&uts, &st, obj, obj_len)) >= (int)len)
-		return false;
-	mkdir_p(dir);
-	if (!private_dir(cache) || !private_dir(dir)) {
-		if (verbose)
-			fprintf(stderr, "ipctrace: %s is not a private directory of this user: "
-				"using the whole kernel BTF\n", dir);
-		return false;
-	}
-	if (!access(path, R_OK))
-		return true;
-	if (!generate(path, dir, kernel_btf, obj, obj_len)) {
-		if (verbose)
-			fprintf(stderr, "ipctrace: no minimal BTF in %s (bpftool gen min_core_btf "
-				"failed or missing): using the whole kernel BTF\n", dir);
-		return false;
-	}
-	prune(dir, strrchr(path, '/') + 1);
-	return true;
 }
 
 /* sched_switch's prototype: void (*)(void *, bool preempt, struct task_struct
@@ -229,39 +191,61 @@ static int switch_prototype_has_prev_state(const char *kernel_btf)
 	return result;
 }
 
-bool corebtf_switch_passes_prev_state(const char *kernel_btf, const char *cached)
+bool corebtf_switch_passes_prev_state(const char *kernel_btf)
 {
-	char sidecar[PATH_MAX] = "", line[32] = "";
-	int has = -1, fd;
-	FILE *f;
+	return switch_prototype_has_prev_state(kernel_btf) == 1;
+}
 
-	if (cached && snprintf(sidecar, sizeof(sidecar), "%.*s.prev_state",
-			       (int)strlen(cached) - 4, cached) < (int)sizeof(sidecar)) {
-		f = fopen(sidecar, "re");
-		if (f) {
-			if (fgets(line, sizeof(line), f) && (line[0] == '0' || line[0] == '1'))
-				has = line[0] - '0';
-			fclose(f);
-		}
-		if (has >= 0)
-			return has;
+/* The cached file's name: its kernel and key, and whether that kernel's
+ * sched_switch passes prev_state, which is thus read with no BTF parsed
+ * (files named before this was recorded have neither suffix: never read) */
+static bool cache_name(char *path, size_t len, const char *base, bool prev_state)
+{
+	return snprintf(path, len, "%s-%s.btf", base, prev_state ? "prev_state" : "no_prev_state") <
+	       (int)len;
+}
+
+bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *obj,
+		  size_t obj_len, bool verbose, bool *prev_state)
+{
+	const char *cache = getenv("IPCTRACE_CACHE_DIR");
+	char dir[PATH_MAX], base[PATH_MAX];
+	struct utsname uts;
+	struct stat st;
+	bool usable = false; /* a private cache directory */
+
+	if (!cache)
+		cache = COREBTF_CACHE_DIR;
+	if (!*cache || uname(&uts) || stat(kernel_btf, &st) ||
+	    snprintf(dir, sizeof(dir), "%s/btf", cache) >= (int)sizeof(dir) ||
+	    snprintf(base, sizeof(base), "%s/%s-%016llx", dir, uts.release,
+		     (unsigned long long)cache_key(&uts, &st, obj, obj_len)) >= (int)sizeof(base))
+		goto uncached;
+	mkdir_p(dir);
+	if (!private_dir(cache) || !private_dir(dir)) {
+		if (verbose)
+			fprintf(stderr, "ipctrace: %s is not a private directory of this user: "
+				"using the whole kernel BTF\n", dir);
+		goto uncached;
 	}
-	has = switch_prototype_has_prev_state(kernel_btf);
-	if (sidecar[0] && has >= 0) {
-		char tmp[PATH_MAX + 8];
-
-		/* written aside and renamed, as the minimal BTF */
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", sidecar);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd >= 0) {
-			bool ok = !write_all(fd, has ? "1\n" : "0\n", 2) && !fchmod(fd, 0644);
-
-			close(fd);
-			if (!ok || rename(tmp, sidecar))
-				unlink(tmp);
-		}
+	for (int has = 1; has >= 0; has--) {
+		*prev_state = has;
+		if (cache_name(path, len, base, has) && !access(path, R_OK))
+			return true;
 	}
-	return has == 1;
+	usable = true;
+uncached:
+	*prev_state = corebtf_switch_passes_prev_state(kernel_btf);
+	if (!usable || !cache_name(path, len, base, *prev_state))
+		return false;
+	if (!generate(path, dir, kernel_btf, obj, obj_len)) {
+		if (verbose)
+			fprintf(stderr, "ipctrace: no minimal BTF in %s (bpftool gen min_core_btf "
+				"failed or missing): using the whole kernel BTF\n", dir);
+		return false;
+	}
+	prune(dir, strrchr(path, '/') + 1);
+	return true;
 }
 
 void corebtf_forget(const char *path)

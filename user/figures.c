@@ -59,13 +59,15 @@ size_t summary_signal_rows(const struct summary *s, struct signal_row rows[SIGNA
 	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
 		const struct signal_stats *st = &s->signals[sig];
 		struct signal_row *row = &rows[n];
+		__u64 avg_ns;
 
 		if (!st->generated && !st->delivered)
 			continue;
 		row->signo = sig;
 		signal_label(sig, row->name, sizeof(row->name));
 		row->stats = st;
-		row->avg_latency_us = st->delivered ? st->latency_ns / st->delivered / 1e3 : 0.0;
+		avg_ns = st->delivered ? st->latency_ns / st->delivered : 0; /* whole ns, as ever */
+		row->avg_latency_us = avg_ns / 1e3;
 		n++;
 	}
 	return n;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "mechanisms.h"
 
-const struct mechanism_info mechanisms[MECH__COUNT] = {
+const struct mechanism_info mechanism_table[MECH__COUNT] = {
 	[MECH_NONE] = { "none", "not IPC: not counted", "#999999", false },
 	[MECH_PIPE] = { "pipe", "anonymous pipe", "#1f77b4", true },
 	[MECH_FIFO] = { "fifo", "named pipe (FIFO)", "#ff7f0e", true },
@@ -29,30 +29,30 @@ static const char *const lock_kind_names[] = {
 
 const char *mechanism_name(int mechanism)
 {
-	if (mechanism < 0 || mechanism >= MECH__COUNT || !mechanisms[mechanism].name)
+	if (mechanism < 0 || mechanism >= MECH__COUNT || !mechanism_table[mechanism].name)
 		return "unknown";
-	return mechanisms[mechanism].name;
+	return mechanism_table[mechanism].name;
 }
 
 int mechanism_from_name(const char *name)
 {
 	for (int m = 0; m < MECH__COUNT; m++)
-		if (mechanisms[m].name && !strcmp(mechanisms[m].name, name))
+		if (mechanism_table[m].name && !strcmp(mechanism_table[m].name, name))
 			return m;
 	return -1;
 }
 
 const char *mechanism_color(int mechanism)
 {
-	if (mechanism < 0 || mechanism >= MECH__COUNT || !mechanisms[mechanism].color)
-		return mechanisms[MECH_NONE].color;
-	return mechanisms[mechanism].color;
+	if (mechanism < 0 || mechanism >= MECH__COUNT || !mechanism_table[mechanism].color)
+		return mechanism_table[MECH_NONE].color;
+	return mechanism_table[mechanism].color;
 }
 
 int next_ipc_mechanism(int mechanism)
 {
 	while (++mechanism < MECH__COUNT)
-		if (mechanisms[mechanism].ipc)
+		if (mechanism_table[mechanism].ipc)
 			break;
 	return mechanism;
 }
@@ -60,7 +60,7 @@ int next_ipc_mechanism(int mechanism)
 void print_ipc_mechanisms(FILE *out)
 {
 	for_each_ipc_mechanism(m)
-		fprintf(out, "  %-20s %s\n", mechanisms[m].name, mechanisms[m].label);
+		fprintf(out, "  %-20s %s\n", mechanism_table[m].name, mechanism_table[m].label);
 }
 
 const char *lock_kind_name(int kind)

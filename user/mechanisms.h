@@ -22,7 +22,7 @@ struct mechanism_info {
 };
 
 /* indexed by enum mechanism; reports list mechanisms in this order */
-extern const struct mechanism_info mechanisms[MECH__COUNT];
+extern const struct mechanism_info mechanism_table[MECH__COUNT];
 
 const char *mechanism_name(int mechanism); /* "unknown" if out of range */
 int mechanism_from_name(const char *name); /* -1 if unknown */
@@ -30,7 +30,8 @@ const char *mechanism_color(int mechanism);
 /* the next IPC mechanism after this one, or MECH__COUNT */
 int next_ipc_mechanism(int mechanism);
 #define for_each_ipc_mechanism(m) \
-	for (int m = next_ipc_mechanism(MECH_NONE); m < MECH__COUNT; m = next_ipc_mechanism(m))
+	for (int (m) = next_ipc_mechanism(MECH_NONE); (m) < MECH__COUNT; \
+	     (m) = next_ipc_mechanism(m))
 /* a line per IPC mechanism, its name and label, for the help text */
 void print_ipc_mechanisms(FILE *out);
 

@@ -24,16 +24,6 @@ LAYOUT(mechanism_stats_layout, MECHANISM_STATS_FIELDS);
 LAYOUT(signal_stats_layout, SIGNAL_STATS_FIELDS);
 #undef STATS_TYPE
 
-/* every byte of each struct is a field of its list: none was left out */
-#define FIELD_SIZE(name, merge, group, key) + sizeof(__u64)
-#define HIST_SIZE(name, group, key) + HIST_SLOTS * sizeof(__u64)
-_Static_assert(sizeof(struct syscall_stats) == 0 SYSCALL_STATS_FIELDS(FIELD_SIZE, HIST_SIZE),
-	       "syscall_stats has a field outside SYSCALL_STATS_FIELDS");
-_Static_assert(sizeof(struct mechanism_stats) == 0 MECHANISM_STATS_FIELDS(FIELD_SIZE, HIST_SIZE),
-	       "mechanism_stats has a field outside MECHANISM_STATS_FIELDS");
-_Static_assert(sizeof(struct signal_stats) == 0 SIGNAL_STATS_FIELDS(FIELD_SIZE, HIST_SIZE),
-	       "signal_stats has a field outside SIGNAL_STATS_FIELDS");
-
 void stats_merge(const struct stats_layout *l, void *into, const void *from)
 {
 	for (size_t i = 0; i < l->nfields; i++) {

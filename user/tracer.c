@@ -377,11 +377,13 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 		return EXIT_UNAVAILABLE;
 	}
 	obj = ipctrace_bpf__elf_bytes(&obj_len);
-	if (o->btf_path)
+	if (o->btf_path) {
 		snprintf(core_btf, sizeof(core_btf), "%s", o->btf_path);
-	else
-		cached = corebtf_path(core_btf, sizeof(core_btf), btf_path, obj, obj_len, o->verbose);
-	prev_state = corebtf_switch_passes_prev_state(btf_path, cached ? core_btf : NULL);
+		prev_state = corebtf_switch_passes_prev_state(btf_path);
+	} else {
+		cached = corebtf_path(core_btf, sizeof(core_btf), btf_path, obj, obj_len, o->verbose,
+				      &prev_state);
+	}
 	status = open_and_load(t, o, o->btf_path || cached ? core_btf : NULL, prev_state, s, &err);
 	if (status < 0 && cached) {
 		/* once more with the whole kernel BTF: if that loads, the cached

@@ -65,24 +65,24 @@ static void assert_same(const struct names *got, const struct names *want, const
 static void table_names(struct names *l, bool ipc_only)
 {
 	for (int m = 0; m < MECH__COUNT; m++)
-		if (!ipc_only || mechanisms[m].ipc)
-			add_name(l, mechanisms[m].name, strlen(mechanisms[m].name));
+		if (!ipc_only || mechanism_table[m].ipc)
+			add_name(l, mechanism_table[m].name, strlen(mechanism_table[m].name));
 }
 
 static void test_every_enum_value_has_a_complete_row(void **state)
 {
 	(void)state;
 	for (int m = 0; m < MECH__COUNT; m++) {
-		assert_non_null(mechanisms[m].name);
-		assert_non_null(mechanisms[m].label);
-		assert_non_null(mechanisms[m].color);
-		assert_int_equal(mechanism_from_name(mechanisms[m].name), m);
+		assert_non_null(mechanism_table[m].name);
+		assert_non_null(mechanism_table[m].label);
+		assert_non_null(mechanism_table[m].color);
+		assert_int_equal(mechanism_from_name(mechanism_table[m].name), m);
 		for (int other = 0; other < m; other++)
-			assert_string_not_equal(mechanisms[other].color, mechanisms[m].color);
+			assert_string_not_equal(mechanism_table[other].color, mechanism_table[m].color);
 	}
-	assert_false(mechanisms[MECH_NONE].ipc);
-	assert_false(mechanisms[MECH_OTHER].ipc);
-	assert_false(mechanisms[MECH_TIMER].ipc);
+	assert_false(mechanism_table[MECH_NONE].ipc);
+	assert_false(mechanism_table[MECH_OTHER].ipc);
+	assert_false(mechanism_table[MECH_TIMER].ipc);
 }
 
 /* MECH_PIPE ... in enum mechanism, lower-cased, are the table's names */
