@@ -89,14 +89,10 @@ static json_t *mechanism_json(const struct summary *s, int mech)
 	return obj;
 }
 
-json_t *summary_to_json(const struct summary *s)
+static json_t *target_json(const struct summary *s)
 {
-	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
-	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
-	json_t *locks = json_array(), *unavailable = json_array(), *drops = json_object();
+	json_t *command = json_array(), *pids = json_array(), *processes = json_array();
 	json_t *intervals = json_array();
-	struct signal_row signal_rows[SIGNALS_MAX];
-	size_t nsignals;
 
 	for (size_t i = 0; i < s->ncommand; i++)
 		json_array_append_new(command, json_string(s->command[i]));
@@ -107,16 +103,48 @@ json_t *summary_to_json(const struct summary *s)
 		json_array_append_new(processes, json_pack("{sI sI ss}", "pid", (json_int_t)p->pid,
 							   "ppid", (json_int_t)p->ppid, "comm", p->comm));
 	}
-	for (int m = 1; m < MECH__COUNT; m++)
-		if (summary_mechanism_active(s, m))
-			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
-	nsignals = summary_signal_rows(s, signal_rows);
-	for (size_t i = 0; i < nsignals; i++) {
-		json_t *signal = json_pack("{sI}", "signo", (json_int_t)signal_rows[i].signo);
+	for (size_t i = 0; i < s->nintervals; i++)
+		json_array_append_new(intervals, json_pack("{sI sI}",
+			"start_ns", (json_int_t)s->intervals[i].start_ns,
+			"end_ns", (json_int_t)s->intervals[i].end_ns));
+	return json_pack("{ss so so so so sI so}", "mode", s->mode,
+			 "workload", s->workload ? json_string(s->workload) : json_null(),
+			 "command", command, "pids", pids, "processes", processes,
+			 "exit_status", (json_int_t)s->exit_status, "intervals", intervals);
+}
 
-		stats_json(signal, &signal_stats_layout, signal_rows[i].stats);
-		json_object_set_new(signals, signal_rows[i].name, signal);
+static json_t *drops_json(const struct summary *s)
+{
+	json_t *drops = json_object();
+
+	for (size_t i = 0; i < drop_field_count; i++)
+		json_object_set_new(drops, drop_fields[i].name,
+				    json_integer(drop_value(&s->drops, &drop_fields[i])));
+	for (size_t i = 0; i < drop_note_count; i++)
+		json_object_set_new(drops, drop_notes[i].name,
+				    json_integer(drop_value(&s->drops, &drop_notes[i])));
+	return drops;
+}
+
+static json_t *signals_json(const struct summary *s)
+{
+	struct signal_row rows[SIGNALS_MAX];
+	size_t n = summary_signal_rows(s, rows);
+	json_t *signals = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *signal = json_pack("{sI}", "signo", (json_int_t)rows[i].signo);
+
+		stats_json(signal, &signal_stats_layout, rows[i].stats);
+		json_object_set_new(signals, rows[i].name, signal);
 	}
+	return signals;
+}
+
+static json_t *edges_json(const struct summary *s)
+{
+	json_t *edges = json_array();
+
 	for (size_t i = 0; i < s->nedges; i++) {
 		const struct edge_row *e = &s->edges[i];
 
@@ -125,6 +153,13 @@ json_t *summary_to_json(const struct summary *s)
 			"wakee", "pid", (json_int_t)e->wakee_pid, "comm", e->wakee_comm,
 			"mechanism", mechanism_name(e->mechanism), "count", (json_int_t)e->count));
 	}
+	return edges;
+}
+
+static json_t *locks_json(const struct summary *s)
+{
+	json_t *locks = json_array();
+
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock_row *l = &s->locks[i];
 		json_t *callers = json_array();
@@ -137,41 +172,33 @@ json_t *summary_to_json(const struct summary *s)
 			"total_ns", (json_int_t)l->total_ns, "max_ns", (json_int_t)l->max_ns,
 			"callers", callers));
 	}
-	for (size_t i = 0; i < s->nintervals; i++)
-		json_array_append_new(intervals, json_pack("{sI sI}",
-			"start_ns", (json_int_t)s->intervals[i].start_ns,
-			"end_ns", (json_int_t)s->intervals[i].end_ns));
-	for (size_t i = 0; i < drop_field_count; i++)
-		json_object_set_new(drops, drop_fields[i].name,
-				    json_integer(drop_value(&s->drops, &drop_fields[i])));
-	for (size_t i = 0; i < drop_note_count; i++)
-		json_object_set_new(drops, drop_notes[i].name,
-				    json_integer(drop_value(&s->drops, &drop_notes[i])));
+	return locks;
+}
+
+json_t *summary_to_json(const struct summary *s)
+{
+	json_t *mechanisms = json_object(), *unavailable = json_array();
+
+	for (int m = 1; m < MECH__COUNT; m++)
+		if (summary_mechanism_active(s, m))
+			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
 	for (size_t i = 0; i < s->nunavailable; i++)
 		json_array_append_new(unavailable, json_pack("{ss ss}",
 			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
-
-	root = json_pack("{ss s{ss ss} s{ss ss si}"
-			 " s{ss so so so so sI so}"
-			 " sI sI sI so"
-			 " so so so so so}",
+	return json_pack("{ss s{ss ss} s{ss ss si} so sI sI sI so so so so so so}",
 		"schema", SUMMARY_SCHEMA,
 		"tool", "name", "ipctrace", "version", s->tool_version,
 		"host", "kernel", s->kernel, "arch", s->arch, "ncpus", s->ncpus,
-		"target", "mode", s->mode,
-		"workload", s->workload ? json_string(s->workload) : json_null(),
-		"command", command, "pids", pids, "processes", processes,
-		"exit_status", (json_int_t)s->exit_status, "intervals", intervals,
+		"target", target_json(s),
 		"start_time_ns", (json_int_t)s->start_ns,
 		"duration_ns", (json_int_t)s->duration_ns,
 		"lost_events", (json_int_t)s->lost_events,
-		"drops", drops,
+		"drops", drops_json(s),
 		"unavailable", unavailable,
 		"mechanisms", mechanisms,
-		"signals", signals,
-		"wakeup_edges", edges,
-		"contended_locks", locks);
-	return root;
+		"signals", signals_json(s),
+		"wakeup_edges", edges_json(s),
+		"contended_locks", locks_json(s));
 }
 
 int dump_json(FILE *out, struct json_t *root)
@@ -311,18 +338,12 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 	read_stats(r, obj, &mechanism_stats_layout, &s->mechanisms[mech], where);
 }
 
-static void read_summary(struct reader *r, json_t *root, struct summary *s)
+/* target: what was traced, and how it ended */
+static void read_target(struct reader *r, json_t *target, struct summary *s)
 {
-	json_t *target = json_object_get(root, "target"), *host = json_object_get(root, "host");
-	json_t *v, *item, *mechanisms, *drops;
-	const char *key;
+	json_t *v, *item;
 	size_t i;
 
-	get_string(r, json_object_get(root, "tool"), "version", s->tool_version,
-		   sizeof(s->tool_version), "tool");
-	get_string(r, host, "kernel", s->kernel, sizeof(s->kernel), "host");
-	get_string(r, host, "arch", s->arch, sizeof(s->arch), "host");
-	s->ncpus = get_u64(r, host, "ncpus", "host");
 	get_string(r, target, "mode", s->mode, sizeof(s->mode), "target");
 	v = json_object_get(target, "workload");
 	if (json_is_string(v))
@@ -360,25 +381,24 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	if (!json_is_integer(v))
 		fail(r, "target.exit_status: expected an integer");
 	s->exit_status = json_integer_value(v);
-	s->start_ns = get_u64(r, root, "start_time_ns", "summary");
-	s->duration_ns = get_u64(r, root, "duration_ns", "summary");
-	s->lost_events = get_u64(r, root, "lost_events", "summary");
-	drops = json_object_get(root, "drops");
-	for (i = 0; i < drop_field_count; i++)
+}
+
+/* drops, by the drop tables; the notes are absent from older files */
+static void read_drops(struct reader *r, json_t *drops, struct summary *s)
+{
+	for (size_t i = 0; i < drop_field_count; i++)
 		*drop_slot(&s->drops, &drop_fields[i]) = get_u64(r, drops, drop_fields[i].name, "drops");
-	for (i = 0; i < drop_note_count; i++)
-		if (json_object_get(drops, drop_notes[i].name)) /* absent from older files */
+	for (size_t i = 0; i < drop_note_count; i++)
+		if (json_object_get(drops, drop_notes[i].name))
 			*drop_slot(&s->drops, &drop_notes[i]) =
 				get_u64(r, drops, drop_notes[i].name, "drops");
+}
 
-	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
-		char feature[NAME_LEN] = "", reason[160] = "";
+static void read_mechanisms(struct reader *r, json_t *mechanisms, struct summary *s)
+{
+	const char *key;
+	json_t *v;
 
-		get_string(r, item, "feature", feature, sizeof(feature), "unavailable[]");
-		get_string(r, item, "reason", reason, sizeof(reason), "unavailable[]");
-		summary_add_unavailable(s, feature, reason);
-	}
-	mechanisms = json_object_get(root, "mechanisms");
 	if (!json_is_object(mechanisms))
 		fail(r, "mechanisms: expected an object");
 	json_object_foreach(mechanisms, key, v) {
@@ -394,7 +414,14 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		}
 		read_mechanism(r, s, mech, v);
 	}
-	json_object_foreach(json_object_get(root, "signals"), key, v) {
+}
+
+static void read_signals(struct reader *r, json_t *signals, struct summary *s)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(signals, key, v) {
 		__u64 signo = get_u64(r, v, "signo", "signals");
 
 		if (signo == 0 || signo >= SIGNALS_MAX) {
@@ -403,7 +430,14 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		}
 		read_stats(r, v, &signal_stats_layout, &s->signals[signo], "signals");
 	}
-	json_array_foreach(json_object_get(root, "wakeup_edges"), i, item) {
+}
+
+static void read_edges(struct reader *r, json_t *edges, struct summary *s)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(edges, i, item) {
 		struct edge_row e = {};
 		json_t *waker = json_object_get(item, "waker"), *wakee = json_object_get(item, "wakee");
 		char mech[NAME_LEN] = "";
@@ -420,7 +454,14 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		else
 			summary_add_edge(s, &e);
 	}
-	json_array_foreach(json_object_get(root, "contended_locks"), i, item) {
+}
+
+static void read_locks(struct reader *r, json_t *locks, struct summary *s)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(locks, i, item) {
 		struct lock_row l = {};
 		char mech[NAME_LEN] = "", kind[NAME_LEN] = "";
 		json_t *callers = json_object_get(item, "callers"), *caller;
@@ -448,6 +489,37 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		else
 			summary_add_lock(s, &l);
 	}
+}
+
+/* Every section, in the order the writer writes them; a section that fails
+ * says where, and the first failure is the one reported. */
+static void read_summary(struct reader *r, json_t *root, struct summary *s)
+{
+	json_t *host = json_object_get(root, "host");
+	json_t *item;
+	size_t i;
+
+	get_string(r, json_object_get(root, "tool"), "version", s->tool_version,
+		   sizeof(s->tool_version), "tool");
+	get_string(r, host, "kernel", s->kernel, sizeof(s->kernel), "host");
+	get_string(r, host, "arch", s->arch, sizeof(s->arch), "host");
+	s->ncpus = get_u64(r, host, "ncpus", "host");
+	read_target(r, json_object_get(root, "target"), s);
+	s->start_ns = get_u64(r, root, "start_time_ns", "summary");
+	s->duration_ns = get_u64(r, root, "duration_ns", "summary");
+	s->lost_events = get_u64(r, root, "lost_events", "summary");
+	read_drops(r, json_object_get(root, "drops"), s);
+	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
+		char feature[NAME_LEN] = "", reason[160] = "";
+
+		get_string(r, item, "feature", feature, sizeof(feature), "unavailable[]");
+		get_string(r, item, "reason", reason, sizeof(reason), "unavailable[]");
+		summary_add_unavailable(s, feature, reason);
+	}
+	read_mechanisms(r, json_object_get(root, "mechanisms"), s);
+	read_signals(r, json_object_get(root, "signals"), s);
+	read_edges(r, json_object_get(root, "wakeup_edges"), s);
+	read_locks(r, json_object_get(root, "contended_locks"), s);
 }
 
 /* The summary in root (NULL: jerr says why), read from NAME; frees root. */
