@@ -223,13 +223,64 @@ static void sleep_ns(__u64 ns)
 	nanosleep(&ts, NULL);
 }
 
+/* attach -i: when the next interim report is due, and what the last one saw */
+struct intervals {
+	__u64 every_ns;          /* 0: no interim reports */
+	__u64 next_ns;           /* the next tick, from the start of tracing */
+	__u64 start_ns;          /* where the next report's interval starts */
+	struct summary previous; /* the last collection, subtracted from the next */
+};
+
+/* One interim report: what happened since the last, printed and noted in run. */
+static void report_interval(struct tracer *t, const struct attach_options *o, struct summary *run,
+			    struct intervals *iv)
+{
+	struct summary current;
+
+	summary_init(&current);
+	if (tracer_collect(t, &current, 0)) {
+		fprintf(stderr, "ipctrace: reading the kernel maps failed: the interval due at "
+			"%.3f s goes into the next\n", iv->next_ns / 1e9);
+		summary_free(&current);
+		return;
+	}
+	print_interval(&o->common, run, &current, &iv->previous, iv->start_ns);
+	summary_add_interval(run, iv->start_ns, current.duration_ns);
+	iv->start_ns = current.duration_ns;
+	summary_free(&iv->previous);
+	iv->previous = current;
+}
+
+/* Until Ctrl-C, the duration, or every traced task has exited. */
+static void trace_until_stopped(struct tracer *t, const struct attach_options *o,
+				struct summary *run, struct intervals *iv)
+{
+	__u64 duration_ns = llround(o->duration_s * 1e9);
+
+	while (!stop_signal && tracer_live_tasks(t) > 0) {
+		__u64 elapsed = tracer_elapsed_ns(t);
+
+		/* every tick before the duration is reported, late ones too (a slow
+		 * machine, a long first symbol load): -d D -i I gives ceil(D/I) */
+		if (iv->every_ns && elapsed >= iv->next_ns &&
+		    (!duration_ns || iv->next_ns < duration_ns)) {
+			report_interval(t, o, run, iv);
+			iv->next_ns += iv->every_ns;
+			continue;
+		}
+		if (duration_ns && elapsed >= duration_ns)
+			break;
+		sleep_ns(20000000);
+	}
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_options o = { .common.help = attach_help };
-	struct summary summary, previous;
+	struct intervals iv = {};
+	struct summary summary;
 	struct tracer tracer = {};
 	struct timeline *timeline = NULL;
-	__u64 duration_ns, interval_ns, next_interval, interval_start = 0;
 	int status;
 
 	status = parse_attach_options(&o, argc, argv);
@@ -237,7 +288,7 @@ int cmd_attach(int argc, char **argv)
 		return status < 0 ? 0 : status;
 	install_stop_handlers(); /* from the start, as for run */
 	summary_init(&summary);
-	summary_init(&previous);
+	summary_init(&iv.previous);
 	fill_host(&summary);
 	snprintf(summary.mode, sizeof(summary.mode), "attach");
 	o.common.tracer.pretend_missing = o.common.pretend_missing;
@@ -259,49 +310,20 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (!summary.command)
 		summary_set_command(&summary, NULL, NULL, 0);
-	duration_ns = llround(o.duration_s * 1e9); /* -i 0.3 is not 299999999 ns */
-	interval_ns = llround(o.interval_s * 1e9);
-	next_interval = interval_ns;
-	/* until Ctrl-C, the duration, or every traced task has exited */
-	while (!stop_signal && tracer_live_tasks(&tracer) > 0) {
-		__u64 elapsed = tracer_elapsed_ns(&tracer);
-
-		/* every tick before the duration is reported, late ones too (a slow
-		 * machine, a long first symbol load): -d D -i I gives ceil(D/I) */
-		if (interval_ns && elapsed >= next_interval &&
-		    (!duration_ns || next_interval < duration_ns)) {
-			struct summary current;
-
-			summary_init(&current);
-			if (!tracer_collect(&tracer, &current, 0)) {
-				print_interval(&o.common, &summary, &current, &previous, interval_start);
-				summary_add_interval(&summary, interval_start, current.duration_ns);
-				interval_start = current.duration_ns;
-				summary_free(&previous);
-				previous = current;
-			} else {
-				fprintf(stderr, "ipctrace: reading the kernel maps failed: the interval "
-					"due at %.3f s goes into the next\n", next_interval / 1e9);
-				summary_free(&current);
-			}
-			next_interval += interval_ns;
-			continue;
-		}
-		if (duration_ns && elapsed >= duration_ns)
-			break;
-		sleep_ns(20000000);
-	}
+	iv.every_ns = llround(o.interval_s * 1e9); /* -i 0.3 is not 299999999 ns */
+	iv.next_ns = iv.every_ns;
+	trace_until_stopped(&tracer, &o, &summary, &iv);
 	tracer_mark_stopped(&tracer);
 	if (tracer_collect(&tracer, &summary, tracer.stop_ns)) {
 		fprintf(stderr, "ipctrace: reading the kernel maps failed\n");
 		status = EXIT_SOFTWARE;
 		goto out;
 	}
-	if (interval_ns && summary.duration_ns > interval_start) {
-		print_interval(&o.common, &summary, &summary, &previous, interval_start);
-		summary_add_interval(&summary, interval_start, summary.duration_ns);
+	if (iv.every_ns && summary.duration_ns > iv.start_ns) {
+		print_interval(&o.common, &summary, &summary, &iv.previous, iv.start_ns);
+		summary_add_interval(&summary, iv.start_ns, summary.duration_ns);
 	}
-	if (interval_ns)
+	if (iv.every_ns)
 		printf("\n--- total ---");
 	if (timeline) {
 		status = timeline_close(timeline, &summary);
@@ -313,6 +335,6 @@ out:
 	timeline_abort(timeline);
 	tracer_destroy(&tracer);
 	summary_free(&summary);
-	summary_free(&previous);
+	summary_free(&iv.previous);
 	return status;
 }
