@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The in-memory summary: storage, ordering, and the only derived numbers. */
+/* The in-memory summary: storage, ordering, interval subtraction, and the
+ * drop counters' table.  Derived figures are figures.c's. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The one in-memory summary of a traced run.  Built once from the kernel
- * maps (tracer.c) or from a saved JSON file (summary_json.c); every output
- * renders this, and no renderer derives numbers of its own.
+ * The one in-memory summary of a traced run: the model.  Built once from
+ * the kernel maps (tracer.c) or from a saved JSON file (summary_json.c);
+ * every output renders it, and the figures derived from it come from
+ * figures.c, never from a renderer.  It knows no output.
  */
 #ifndef IPCTRACE_SUMMARY_H
 #define IPCTRACE_SUMMARY_H
