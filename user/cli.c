@@ -221,6 +221,42 @@ void install_stop_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+int start_tracing(struct run_options *o, const char *mode, struct summary *s, struct tracer *t,
+		  struct timeline **timeline)
+{
+	int status;
+
+	/* from the start: a Ctrl-C while the programs load still ends in a report */
+	install_stop_handlers();
+	summary_init(s);
+	fill_host(s);
+	snprintf(s->mode, sizeof(s->mode), "%s", mode);
+	o->tracer.pretend_missing = o->pretend_missing;
+	status = tracer_start(t, &o->tracer, s);
+	if (status || !o->timeline)
+		return status;
+	*timeline = timeline_open(o->timeline, tracer_events_fd(t), t->start_ns);
+	return *timeline ? 0 : EXIT_CANTCREAT;
+}
+
+/* A bundled workload's run directory, owned by the user it runs as (-u),
+ * named in its environment: 0, or EXIT_CANTCREAT after one line (path "") */
+static int make_rundir(const struct run_options *o, char *path, size_t len)
+{
+	struct passwd *pw = o->user ? getpwnam(o->user) : NULL;
+	int err;
+
+	rundir_sweep_stale();
+	err = rundir_create(path, len, pw ? pw->pw_uid : getuid(), pw ? pw->pw_gid : getgid());
+	if (err) {
+		fprintf(stderr, "ipctrace: cannot create a run directory: %s\n", strerror(-err));
+		path[0] = '\0';
+		return EXIT_CANTCREAT;
+	}
+	setenv(RUNDIR_ENV, path, 1);
+	return 0;
+}
+
 int run_traced(struct run_options *o, const char *workload, char **argv, int argc,
 		      struct summary *result)
 {
@@ -231,43 +267,15 @@ int run_traced(struct run_options *o, const char *workload, char **argv, int arg
 	struct timeline *timeline = NULL;
 	int status, exit_status;
 
-	/* from the start: a Ctrl-C while the programs load still ends in a report */
-	install_stop_handlers();
-	summary_init(&summary);
-	fill_host(&summary);
-	snprintf(summary.mode, sizeof(summary.mode), "run");
-	if (summary_set_command(&summary, workload, argv, argc)) {
+	status = start_tracing(o, "run", &summary, &tracer, &timeline);
+	if (!status && summary_set_command(&summary, workload, argv, argc)) {
 		fprintf(stderr, "ipctrace: out of memory\n");
-		return EXIT_SOFTWARE;
+		status = EXIT_SOFTWARE;
 	}
-	o->tracer.pretend_missing = o->pretend_missing;
-	status = tracer_start(&tracer, &o->tracer, &summary);
+	if (!status && workload)
+		status = make_rundir(o, rundir, sizeof(rundir));
 	if (status)
 		goto out;
-	if (o->timeline) {
-		timeline = timeline_open(o->timeline, tracer_events_fd(&tracer), tracer.start_ns);
-		if (!timeline) {
-			status = EXIT_CANTCREAT;
-			goto out;
-		}
-	}
-
-	if (workload) {
-		struct passwd *pw = o->user ? getpwnam(o->user) : NULL;
-		int err;
-
-		rundir_sweep_stale();
-		err = rundir_create(rundir, sizeof(rundir), pw ? pw->pw_uid : getuid(),
-				    pw ? pw->pw_gid : getgid());
-
-		if (err) {
-			fprintf(stderr, "ipctrace: cannot create a run directory: %s\n", strerror(-err));
-			rundir[0] = '\0';
-			status = EXIT_CANTCREAT;
-			goto out;
-		}
-		setenv(RUNDIR_ENV, rundir, 1);
-	}
 	target_adopt_orphans();
 	status = target_spawn(&target, argv, o->user);
 	if (status)

@@ -84,6 +84,13 @@ int read_summary_file(const char *path, struct summary *s);
 void fill_host(struct summary *s);
 /* ipctrace-workload beside ipctrace or in PREFIX/libexec; 0 or -1 */
 int find_workload_binary(char *path, size_t len);
+struct timeline;
+/* What run and attach start with: stop handlers, the summary's header (mode
+ * "run" or "attach"), the BPF programs, and the --timeline file (into
+ * *timeline, else left NULL).  0, or an exit status after one line; the
+ * caller destroys t and aborts *timeline either way. */
+int start_tracing(struct run_options *o, const char *mode, struct summary *s, struct tracer *t,
+		  struct timeline **timeline);
 /* Trace the command to its end and emit the report: the command's status,
  * or ipctrace's own.  With result (compare), the summary is handed over
  * there instead, unprinted, and 0 returned (its exit_status is the command's). */

@@ -286,23 +286,10 @@ int cmd_attach(int argc, char **argv)
 	status = parse_attach_options(&o, argc, argv);
 	if (status)
 		return status < 0 ? 0 : status;
-	install_stop_handlers(); /* from the start, as for run */
-	summary_init(&summary);
 	summary_init(&iv.previous);
-	fill_host(&summary);
-	snprintf(summary.mode, sizeof(summary.mode), "attach");
-	o.common.tracer.pretend_missing = o.common.pretend_missing;
-	status = tracer_start(&tracer, &o.common.tracer, &summary);
+	status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
 	if (status)
 		goto out;
-	if (o.common.timeline) {
-		timeline = timeline_open(o.common.timeline, tracer_events_fd(&tracer),
-					 tracer.start_ns);
-		if (!timeline) {
-			status = EXIT_CANTCREAT;
-			goto out;
-		}
-	}
 	if (!attach_targets(&tracer, &o, &summary)) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
