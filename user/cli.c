@@ -75,7 +75,7 @@ void print_output_options(FILE *out)
 
 void print_tracing_options(FILE *out)
 {
-	fputs("  -q, --quiet            no report on stdout (with -o or --html)\n"
+	fputs("  -q, --quiet            no report on stdout when one goes to a file\n"
 	      "      --btf FILE         kernel BTF (default /sys/kernel/btf/vmlinux)\n"
 	      "      --pretend-missing TP  treat tracepoint TP as absent (testing)\n"
 	      "  -v, --verbose          libbpf's messages\n"
