@@ -264,18 +264,37 @@ struct event {
 
 #define RINGBUF_DEFAULT_BYTES (16 << 20)
 
-/* Failure counters, kept as BPF globals and printed as a footer. */
+/*
+ * Failure counters, kept as BPF globals and printed as a footer, one list
+ * like the stats structs': LOSS(name, label) is data a map could not record,
+ * NOTE(name, label, heading) a count kept beside the losses that is not a
+ * loss, said under its heading.  label is the text report's; the JSON
+ * summary calls each by its name (user/summary.c makes the tables).
+ */
+#define DROP_COUNTERS(LOSS, NOTE) \
+	LOSS(traced_tasks_full, "tasks not followed") \
+	LOSS(processes_full, "processes unnamed") \
+	LOSS(syscall_stats_full, "syscall rows") \
+	LOSS(edges_full, "wake-up edges") \
+	LOSS(lock_waits_full, "lock waits") \
+	LOSS(stacks_lost, "stacks") \
+	LOSS(events_lost, "events") \
+	/* a hook interrupted itself on a CPU: filled by user space */ \
+	LOSS(recursion_misses, "hook runs skipped by the kernel") \
+	/* waits inside our own map updates: the tracer's cost, not the workload's */ \
+	NOTE(own_lock_waits, \
+	     "kernel lock waits inside ipctrace's own map updates (the tracer's cost)", \
+	     "not counted") \
+	/* the kernel reported no switch-in: ended at the task's next event */ \
+	NOTE(switch_ins_unseen, \
+	     "sleeps whose switch-in the kernel did not report, ended at the task's next event", \
+	     "inferred")
+
+#define DROP_DECLARE_LOSS(name, label) __u64 name;
+#define DROP_DECLARE_NOTE(name, label, heading) __u64 name;
+
 struct drop_counters {
-	__u64 traced_tasks_full;
-	__u64 processes_full;
-	__u64 syscall_stats_full;
-	__u64 edges_full;
-	__u64 lock_waits_full;
-	__u64 stacks_lost;
-	__u64 events_lost;
-	__u64 recursion_misses; /* hook runs the kernel skipped: a hook interrupted itself on a CPU (filled by user space) */
-	__u64 own_lock_waits;   /* kernel lock waits inside our own map updates: the tracer's cost, not a loss */
-	__u64 switch_ins_unseen; /* sleeps ended at the task's next event: the kernel reported no switch-in */
+	DROP_COUNTERS(DROP_DECLARE_LOSS, DROP_DECLARE_NOTE)
 };
 
 #endif /* IPCTRACE_H */

@@ -7,36 +7,20 @@
 #include "stats.h"
 #include "summary.h"
 
-#define DROP(field, label_, heading_) \
+/* the drop counters' two tables, from their list in bpf/ipctrace.h */
+#define LOSS_ROW(field, label_) \
+	{ .name = #field, .label = (label_), .offset = offsetof(struct drop_counters, field) },
+#define NOTE_ROW(field, label_, heading_) \
 	{ .name = #field, .label = (label_), .offset = offsetof(struct drop_counters, field), \
-	  .heading = (heading_) }
+	  .heading = (heading_) },
+#define NO_LOSS(field, label_)
+#define NO_NOTE(field, label_, heading_)
 
-const struct drop_field drop_fields[] = {
-	DROP(traced_tasks_full, "tasks not followed", NULL),
-	DROP(processes_full, "processes unnamed", NULL),
-	DROP(syscall_stats_full, "syscall rows", NULL),
-	DROP(edges_full, "wake-up edges", NULL),
-	DROP(lock_waits_full, "lock waits", NULL),
-	DROP(stacks_lost, "stacks", NULL),
-	DROP(events_lost, "events", NULL),
-	DROP(recursion_misses, "hook runs skipped by the kernel", NULL),
-};
+const struct drop_field drop_fields[] = { DROP_COUNTERS(LOSS_ROW, NO_NOTE) };
 const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
 
-const struct drop_field drop_notes[] = {
-	DROP(own_lock_waits, "kernel lock waits inside ipctrace's own map updates (the tracer's cost)",
-	     "not counted"),
-	DROP(switch_ins_unseen,
-	     "sleeps whose switch-in the kernel did not report, ended at the task's next event",
-	     "inferred"),
-};
+const struct drop_field drop_notes[] = { DROP_COUNTERS(NO_LOSS, NOTE_ROW) };
 const size_t drop_note_count = sizeof(drop_notes) / sizeof(drop_notes[0]);
-
-/* a counter added to struct drop_counters without its row fails to build */
-_Static_assert(sizeof(drop_fields) / sizeof(drop_fields[0]) +
-		       sizeof(drop_notes) / sizeof(drop_notes[0]) ==
-	       sizeof(struct drop_counters) / sizeof(__u64),
-	       "every drop counter needs a row in drop_fields or drop_notes");
 
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f)
 {
