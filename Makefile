@@ -244,7 +244,7 @@ fuzz:
 	done
 
 # (built with OUTPUT=build-fuzz, CC=clang by `make fuzz`)
-$(OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c user/main.c $(wildcard user/*.h) $(LIB_OBJS)
+$(OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard user/*.h) $(LIB_OBJS)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB_OBJS) $(LIB_LDLIBS) -o $@
 

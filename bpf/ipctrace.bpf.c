@@ -379,8 +379,8 @@ static __always_inline void record_contention(void *ctx, struct call_state *c)
 
 /* C is the current task's, ST its state.  (As a global function it costs
  * more to verify: ~2.5 ms per program alone, not knowing its caller.) */
-static __always_inline void finish_call(void *ctx, struct task_state *st, struct call_state *c,
-					long ret, __u64 now)
+static __always_inline void count_call(void *ctx, struct task_state *st, struct call_state *c,
+				       long ret, __u64 now)
 {
 	static const struct syscall_stats zero;
 	struct syscall_key key = { .nr = c->nr, .op = c->op };
@@ -442,27 +442,28 @@ static __always_inline void finish_call(void *ctx, struct task_state *st, struct
 }
 
 /*
- * Ending a call runs in a program of its own, tail-called by the four hooks
- * that end calls: the verifier checks finish_call once instead of in each
+ * Ending a call runs in a program of its own, end_call, tail-called (through
+ * end_call_prog, with its arguments in end_call_args) by the four hooks that
+ * end calls: the verifier checks count_call once instead of in each
  * of them (its state count, not the code size, made those a third of the
  * start-up).  The hooks leave their arguments here: only those process-
  * context hooks write it, and a raw tracepoint program runs with migration
  * and preemption off, so nothing on that CPU writes it before the tail call.
  */
-struct finish_args {
+struct end_call_args {
 	__u64 now;
 	__s64 ret;
 	__u32 interrupted; /* which call: st->interrupted, else st->call */
 	__u32 then_forget; /* the task is exiting: drop its state after */
-	struct call_state call; /* a copy: finish_call sees one pointer, one path */
+	struct call_state call; /* a copy: count_call sees one pointer, one path */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct finish_args);
-} finishing SEC(".maps");
+	__type(value, struct end_call_args);
+} end_call_args SEC(".maps");
 
 static __always_inline void forget_task(__u32 tid)
 {
@@ -471,10 +472,10 @@ static __always_inline void forget_task(__u32 tid)
 }
 
 SEC("raw_tp")
-int finish(struct bpf_raw_tracepoint_args *ctx)
+int end_call(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
-	struct finish_args *a = bpf_map_lookup_elem(&finishing, &zero);
+	struct end_call_args *a = bpf_map_lookup_elem(&end_call_args, &zero);
 	struct task_state *st = task_state_of(tid);
 	struct call_state *c;
 
@@ -483,7 +484,7 @@ int finish(struct bpf_raw_tracepoint_args *ctx)
 	c = a->interrupted ? &st->interrupted : &st->call;
 	__builtin_memcpy(&a->call, c, sizeof(a->call));
 	c->enter_ns = 0; /* ended */
-	finish_call(ctx, st, &a->call, a->ret, a->now);
+	count_call(ctx, st, &a->call, a->ret, a->now);
 	if (a->then_forget)
 		forget_task(tid);
 	return 0;
@@ -494,17 +495,17 @@ struct {
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32)); /* a size, not a BTF type: prog arrays take none */
 	__array(values, int(void *));
-} finishers SEC(".maps") = {
-	.values = { [0] = (void *)&finish },
+} end_call_prog SEC(".maps") = {
+	.values = { [0] = (void *)&end_call },
 };
 
 /* Ends the program: the slot is filled at load and the chain is one deep,
  * so the tail call cannot fail. */
-static __always_inline int end_call(void *ctx, bool interrupted, long ret, __u64 now,
-				    bool then_forget)
+static __always_inline int tail_end_call(void *ctx, bool interrupted, long ret, __u64 now,
+					 bool then_forget)
 {
 	__u32 zero = 0;
-	struct finish_args *a = bpf_map_lookup_elem(&finishing, &zero);
+	struct end_call_args *a = bpf_map_lookup_elem(&end_call_args, &zero);
 
 	if (!a)
 		return 0;
@@ -512,7 +513,7 @@ static __always_inline int end_call(void *ctx, bool interrupted, long ret, __u64
 	a->ret = ret;
 	a->interrupted = interrupted;
 	a->then_forget = then_forget;
-	bpf_tail_call(ctx, &finishers, 0);
+	bpf_tail_call(ctx, &end_call_prog, 0);
 	return 0;
 }
 
@@ -610,7 +611,7 @@ static __always_inline int classify_call(struct syscall_rule rule, struct call_s
  * restarts it (same syscall again, or restart_syscall) -- possibly after a
  * handler ran and made calls of its own -- or returns EINTR.  Either way
  * it is one call, as the program sees it.  True: it ended with EINTR, for
- * the caller to end_call().
+ * the caller to tail_end_call().
  */
 static __always_inline bool resolve_interrupted(struct task_state *st, long id)
 {
@@ -728,7 +729,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	}
 	start_call(st, id);
 	if (interrupted_ended)
-		return end_call(ctx, true, -EINTR, st->interrupted.exit_ns, false);
+		return tail_end_call(ctx, true, -EINTR, st->interrupted.exit_ns, false);
 	return 0;
 }
 
@@ -751,7 +752,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		st->call.enter_ns = 0;
 		return 0;
 	}
-	return end_call(ctx, false, ret, now, false);
+	return tail_end_call(ctx, false, ret, now, false);
 }
 
 SEC("raw_tp/signal_deliver")
@@ -799,7 +800,7 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 		c->handler_restarts = 1;
 		return 0;
 	}
-	return end_call(ctx, true, -EINTR, c->exit_ns, false);
+	return tail_end_call(ctx, true, -EINTR, c->exit_ns, false);
 }
 
 SEC("raw_tp/signal_generate")
@@ -908,7 +909,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 			bpf_get_current_comm(info->comm, sizeof(info->comm));
 	}
 	if (st->interrupted.enter_ns)
-		return end_call(ctx, true, -EINTR, st->interrupted.exit_ns, true);
+		return tail_end_call(ctx, true, -EINTR, st->interrupted.exit_ns, true);
 	forget_task(tid);
 	return 0;
 }

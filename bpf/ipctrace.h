@@ -90,42 +90,64 @@ struct syscall_key {
 	__u32 pad;
 };
 
-struct syscall_stats {
-	__u64 count;
-	__u64 errors;
-	__u64 bytes;
-	__u64 total_ns;
-	__u64 max_ns;
-	__u64 blocked_count; /* off-CPU episodes inside the call */
-	__u64 blocked_ns;
-	__u64 contention_count; /* calls that waited on a lock another task held */
-	__u64 contention_ns;
-	__u64 hist[HIST_SLOTS];
-};
+/*
+ * The stats structs' fields, one list each: the struct is declared from it,
+ * and user space merges per-CPU values, subtracts intervals, and writes and
+ * reads the JSON summary by iterating it (user/stats.c), so no function can
+ * miss a field.  FIELD(name, merge, group, key): merge is SUM or MAX (a
+ * maximum is never subtracted: an interval's is the run's); the JSON summary
+ * calls it group.key, or key when group is "".  HIST(name, group, key): a
+ * log2 histogram of HIST_SLOTS counts, summed.  Adding a field is one line.
+ */
+#define SYSCALL_STATS_FIELDS(FIELD, HIST) \
+	FIELD(count, SUM, "", "count") \
+	FIELD(errors, SUM, "", "errors") \
+	FIELD(bytes, SUM, "", "bytes") \
+	FIELD(total_ns, SUM, "", "total_ns") \
+	FIELD(max_ns, MAX, "", "max_ns") \
+	FIELD(blocked_count, SUM, "", "blocked_count") /* off-CPU episodes inside the call */ \
+	FIELD(blocked_ns, SUM, "", "blocked_ns") \
+	FIELD(contention_count, SUM, "", "contention_count") /* waits on a lock another task held */ \
+	FIELD(contention_ns, SUM, "", "contention_ns") \
+	HIST(hist, "", "hist_log2_ns")
 
 /* Per mechanism, per CPU: what is not per syscall. */
-struct mechanism_stats {
-	__u64 wakeups;
-	__u64 wakeup_latency_ns;     /* wake-up to running again */
-	__u64 wakeup_latency_max_ns;
-	__u64 blocked_count;
-	__u64 blocked_ns;
-	__u64 blocked_max_ns;
-	__u64 contention_count;
-	__u64 contention_ns;
-	__u64 contention_max_ns;
-	__u64 page_faults; /* shm only: faults on shared mappings */
-	__u64 wakeup_hist[HIST_SLOTS];
-	__u64 blocked_hist[HIST_SLOTS];
-};
+#define MECHANISM_STATS_FIELDS(FIELD, HIST) \
+	FIELD(wakeups, SUM, "wakeups", "count") \
+	FIELD(wakeup_latency_ns, SUM, "wakeups", "latency_total_ns") /* wake-up to running */ \
+	FIELD(wakeup_latency_max_ns, MAX, "wakeups", "latency_max_ns") \
+	FIELD(blocked_count, SUM, "blocked", "count") \
+	FIELD(blocked_ns, SUM, "blocked", "total_ns") \
+	FIELD(blocked_max_ns, MAX, "blocked", "max_ns") \
+	FIELD(contention_count, SUM, "contention", "count") \
+	FIELD(contention_ns, SUM, "contention", "total_ns") \
+	FIELD(contention_max_ns, MAX, "contention", "max_ns") \
+	FIELD(page_faults, SUM, "", "page_faults") /* shm only: faults on shared mappings */ \
+	HIST(wakeup_hist, "wakeups", "latency_hist_log2_ns") \
+	HIST(blocked_hist, "blocked", "hist_log2_ns")
 
 #define SIGNALS_MAX 65
+#define SIGNAL_STATS_FIELDS(FIELD, HIST) \
+	FIELD(generated, SUM, "", "generated") \
+	FIELD(delivered, SUM, "", "delivered") \
+	FIELD(ignored, SUM, "", "ignored") /* not delivered: ignored, already pending, dropped */ \
+	FIELD(latency_ns, SUM, "", "latency_total_ns") /* generate to deliver */ \
+	FIELD(latency_max_ns, MAX, "", "latency_max_ns")
+
+#define STATS_DECLARE_FIELD(name, merge, group, key) __u64 name;
+#define STATS_DECLARE_HIST(name, group, key) __u64 name[HIST_SLOTS];
+#define STATS_NO_HIST(name, group, key)
+
+struct syscall_stats {
+	SYSCALL_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_DECLARE_HIST)
+};
+
+struct mechanism_stats {
+	MECHANISM_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_DECLARE_HIST)
+};
+
 struct signal_stats {
-	__u64 generated;
-	__u64 delivered;
-	__u64 ignored; /* generate result was not delivered (ignored, blocked...) */
-	__u64 latency_ns; /* generate to deliver */
-	__u64 latency_max_ns;
+	SIGNAL_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_NO_HIST)
 };
 
 struct wakeup_edge {
@@ -242,18 +264,37 @@ struct event {
 
 #define RINGBUF_DEFAULT_BYTES (16 << 20)
 
-/* Failure counters, kept as BPF globals and printed as a footer. */
+/*
+ * Failure counters, kept as BPF globals and printed as a footer, one list
+ * like the stats structs': LOSS(name, label) is data a map could not record,
+ * NOTE(name, label, heading) a count kept beside the losses that is not a
+ * loss, said under its heading.  label is the text report's; the JSON
+ * summary calls each by its name (user/summary.c makes the tables).
+ */
+#define DROP_COUNTERS(LOSS, NOTE) \
+	LOSS(traced_tasks_full, "tasks not followed") \
+	LOSS(processes_full, "processes unnamed") \
+	LOSS(syscall_stats_full, "syscall rows") \
+	LOSS(edges_full, "wake-up edges") \
+	LOSS(lock_waits_full, "lock waits") \
+	LOSS(stacks_lost, "stacks") \
+	LOSS(events_lost, "events") \
+	/* a hook interrupted itself on a CPU: filled by user space */ \
+	LOSS(recursion_misses, "hook runs skipped by the kernel") \
+	/* waits inside our own map updates: the tracer's cost, not the workload's */ \
+	NOTE(own_lock_waits, \
+	     "kernel lock waits inside ipctrace's own map updates (the tracer's cost)", \
+	     "not counted") \
+	/* the kernel reported no switch-in: ended at the task's next event */ \
+	NOTE(switch_ins_unseen, \
+	     "sleeps whose switch-in the kernel did not report, ended at the task's next event", \
+	     "inferred")
+
+#define DROP_DECLARE_LOSS(name, label) __u64 name;
+#define DROP_DECLARE_NOTE(name, label, heading) __u64 name;
+
 struct drop_counters {
-	__u64 traced_tasks_full;
-	__u64 processes_full;
-	__u64 syscall_stats_full;
-	__u64 edges_full;
-	__u64 lock_waits_full;
-	__u64 stacks_lost;
-	__u64 events_lost;
-	__u64 recursion_misses; /* hook runs the kernel skipped: a hook interrupted itself on a CPU (filled by user space) */
-	__u64 own_lock_waits;   /* kernel lock waits inside our own map updates: the tracer's cost, not a loss */
-	__u64 switch_ins_unseen; /* sleeps ended at the task's next event: the kernel reported no switch-in */
+	DROP_COUNTERS(DROP_DECLARE_LOSS, DROP_DECLARE_NOTE)
 };
 
 #endif /* IPCTRACE_H */

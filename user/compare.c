@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compare.h"
-#include "names.h"
-#include "output.h"
+#include "mechanisms.h"
+#include "figures.h"
+#include "render.h"
+#include "summary_json.h"
 
 static const struct {
 	const char *name;  /* JSON and CSV: raw units */
@@ -33,7 +35,7 @@ size_t compare_rows(const struct compare_input *inputs, size_t ninputs,
 	size_t n = 0;
 
 	/* as the text report: the IPC mechanisms, not other/timer wake-ups */
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		bool active = false;
 
 		for (size_t i = 0; i < ninputs && !active; i++)
@@ -90,7 +92,7 @@ static int column_width(const struct compare_input *input)
 	return len > 12 ? len : 12;
 }
 
-static int render_text_table(FILE *out, const struct compare_input *inputs, size_t ninputs)
+int compare_render_text(FILE *out, const struct compare_input *inputs, size_t ninputs)
 {
 	struct compare_row rows[COMPARE_ROWS_MAX];
 	size_t nrows = compare_rows(inputs, ninputs, rows);
@@ -125,7 +127,7 @@ static int render_text_table(FILE *out, const struct compare_input *inputs, size
 
 /* ---- CSV: raw units, one row per table row ---- */
 
-static int render_csv_table(FILE *out, const struct compare_input *inputs, size_t ninputs)
+int compare_render_csv(FILE *out, const struct compare_input *inputs, size_t ninputs)
 {
 	struct compare_row rows[COMPARE_ROWS_MAX];
 	size_t nrows = compare_rows(inputs, ninputs, rows);
@@ -155,24 +157,6 @@ static int render_csv_table(FILE *out, const struct compare_input *inputs, size_
 
 /* ---- JSON ---- */
 
-/* The input's summary as render_json() writes it: one renderer of the
- * summary JSON, whichever file it ends up in. */
-static json_t *summary_object(const struct summary *s)
-{
-	char *text = NULL;
-	size_t len = 0;
-	json_t *object = NULL;
-	FILE *mem = open_memstream(&text, &len);
-
-	if (!mem)
-		return NULL;
-	if (!render_json(mem, s) && !fflush(mem))
-		object = json_loadb(text, len, 0, NULL);
-	fclose(mem);
-	free(text);
-	return object;
-}
-
 static json_t *compare_json(const struct compare_input *inputs, size_t ninputs)
 {
 	struct compare_row rows[COMPARE_ROWS_MAX];
@@ -180,7 +164,7 @@ static json_t *compare_json(const struct compare_input *inputs, size_t ninputs)
 	json_t *jinputs = json_array(), *table = json_array();
 
 	for (size_t i = 0; i < ninputs; i++) {
-		json_t *summary = summary_object(&inputs[i].summary);
+		json_t *summary = summary_to_json(&inputs[i].summary);
 
 		if (!summary)
 			goto fail;
@@ -209,41 +193,7 @@ fail:
 	return NULL;
 }
 
-static int render_json_table(FILE *out, const struct compare_input *inputs, size_t ninputs)
+int compare_render_json(FILE *out, const struct compare_input *inputs, size_t ninputs)
 {
 	return dump_json(out, compare_json(inputs, ninputs));
-}
-
-int render_compare(FILE *out, const struct compare_input *inputs, size_t ninputs,
-		   enum output_format format)
-{
-	switch (format) {
-	case FORMAT_JSON:
-		return render_json_table(out, inputs, ninputs);
-	case FORMAT_CSV:
-		return render_csv_table(out, inputs, ninputs);
-	default:
-		return render_text_table(out, inputs, ninputs);
-	}
-}
-
-struct compare_output {
-	const struct compare_input *inputs;
-	size_t ninputs;
-	enum output_format format;
-};
-
-static int render_compare_output(FILE *out, const void *arg)
-{
-	const struct compare_output *o = arg;
-
-	return render_compare(out, o->inputs, o->ninputs, o->format);
-}
-
-int write_compare_file(const char *path, const struct compare_input *inputs, size_t ninputs,
-		       enum output_format format)
-{
-	struct compare_output o = { .inputs = inputs, .ninputs = ninputs, .format = format };
-
-	return write_file_replacing(path, render_compare_output, &o);
 }

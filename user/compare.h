@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * `ipctrace compare`: several summaries side by side, a column per input.
- * The figures come from summary_mechanism_figures(); this only lays them
- * out, as text, CSV, or JSON (schema ipctrace.compare/1, described in
+ * The figures come from summary_mechanism_figures() (figures.h); this only
+ * lays them out, as text, CSV, or JSON (schema ipctrace.compare/1, described in
  * schema/ipctrace.compare-1.json).
  */
 #ifndef IPCTRACE_COMPARE_H
@@ -47,11 +47,10 @@ bool compare_value(const struct compare_input *input, const struct compare_row *
 		   long long *value);
 const char *compare_metric_name(enum compare_metric metric); /* as in JSON and CSV */
 
-/* text, csv or json; -1 on a write error */
-int render_compare(FILE *out, const struct compare_input *inputs, size_t ninputs,
-		   enum output_format format);
-/* the same into PATH, as write_output_file(): 0, or EXIT_CANTCREAT after one line */
-int write_compare_file(const char *path, const struct compare_input *inputs, size_t ninputs,
-		       enum output_format format);
+/* The table as text, CSV or JSON (the output registry's render_compare,
+ * formats.h); 0, or -1 on a write error */
+int compare_render_text(FILE *out, const struct compare_input *inputs, size_t ninputs);
+int compare_render_csv(FILE *out, const struct compare_input *inputs, size_t ninputs);
+int compare_render_json(FILE *out, const struct compare_input *inputs, size_t ninputs);
 
 #endif

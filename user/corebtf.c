@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <bpf/btf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -164,31 +165,79 @@ static void prune(const char *dir, const char *keep)
 	closedir(d);
 }
 
+/* sched_switch's prototype: void (*)(void *, bool preempt, struct task_struct
+ * *prev, struct task_struct *next[, unsigned int prev_state]); 1 with the
+ * last, 0 without, -1 if the BTF cannot tell */
+static int switch_prototype_has_prev_state(const char *kernel_btf)
+{
+	struct btf *btf = btf__parse(kernel_btf, NULL);
+	const struct btf_type *t = NULL;
+	const struct btf_param *params;
+	int id, result = -1;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	if (id > 0)
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t)) {
+		params = btf_params(t);
+		result = btf_vlen(t) == 5 &&
+			 btf_is_int(btf__type_by_id(btf, btf__resolve_type(btf, params[4].type)));
+	}
+	btf__free(btf);
+	return result;
+}
+
+bool corebtf_switch_passes_prev_state(const char *kernel_btf)
+{
+	return switch_prototype_has_prev_state(kernel_btf) == 1;
+}
+
+/* The cached file's name: its kernel and key, and whether that kernel's
+ * sched_switch passes prev_state, which is thus read with no BTF parsed
+ * (files named before this was recorded have neither suffix: never read) */
+static bool cache_name(char *path, size_t len, const char *base, bool prev_state)
+{
+	return snprintf(path, len, "%s-%s.btf", base, prev_state ? "prev_state" : "no_prev_state") <
+	       (int)len;
+}
+
 bool corebtf_path(char *path, size_t len, const char *kernel_btf, const void *obj,
-		  size_t obj_len, bool verbose)
+		  size_t obj_len, bool verbose, bool *prev_state)
 {
 	const char *cache = getenv("IPCTRACE_CACHE_DIR");
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], base[PATH_MAX];
 	struct utsname uts;
 	struct stat st;
+	bool usable = false; /* a private cache directory */
 
 	if (!cache)
 		cache = COREBTF_CACHE_DIR;
-	if (!*cache || uname(&uts) || stat(kernel_btf, &st))
-		return false;
-	if (snprintf(dir, sizeof(dir), "%s/btf", cache) >= (int)sizeof(dir) ||
-	    snprintf(path, len, "%s/%s-%016llx.btf", dir, uts.release,
-		     (unsigned long long)cache_key(&uts, &st, obj, obj_len)) >= (int)len)
-		return false;
+	if (!*cache || uname(&uts) || stat(kernel_btf, &st) ||
+	    snprintf(dir, sizeof(dir), "%s/btf", cache) >= (int)sizeof(dir) ||
+	    snprintf(base, sizeof(base), "%s/%s-%016llx", dir, uts.release,
+		     (unsigned long long)cache_key(&uts, &st, obj, obj_len)) >= (int)sizeof(base))
+		goto uncached;
 	mkdir_p(dir);
 	if (!private_dir(cache) || !private_dir(dir)) {
 		if (verbose)
 			fprintf(stderr, "ipctrace: %s is not a private directory of this user: "
 				"using the whole kernel BTF\n", dir);
-		return false;
+		goto uncached;
 	}
-	if (!access(path, R_OK))
-		return true;
+	for (int has = 1; has >= 0; has--) {
+		*prev_state = has;
+		if (cache_name(path, len, base, has) && !access(path, R_OK))
+			return true;
+	}
+	usable = true;
+uncached:
+	*prev_state = corebtf_switch_passes_prev_state(kernel_btf);
+	if (!usable || !cache_name(path, len, base, *prev_state))
+		return false;
 	if (!generate(path, dir, kernel_btf, obj, obj_len)) {
 		if (verbose)
 			fprintf(stderr, "ipctrace: no minimal BTF in %s (bpftool gen min_core_btf "

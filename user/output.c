@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "output.h"
-#include "tracer.h"
+#include "exitcodes.h"
 
 /* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: one of ipctrace's
  * own fds, whatever it is open on (a file the shell redirected to, too) */
@@ -131,7 +131,7 @@ int write_file_replacing(const char *path, int (*render_to)(FILE *out, const voi
 
 struct summary_output {
 	const struct summary *summary;
-	enum output_format format;
+	const struct output_format *format;
 	bool hist;
 };
 
@@ -139,11 +139,11 @@ static int render_summary(FILE *out, const void *arg)
 {
 	const struct summary_output *o = arg;
 
-	return render(out, o->summary, o->format, o->hist);
+	return o->format->render(out, o->summary, o->hist);
 }
 
-int write_output_file(const char *path, const struct summary *s, enum output_format format,
-		      bool hist)
+int write_output_file(const char *path, const struct summary *s,
+		      const struct output_format *format, bool hist)
 {
 	struct summary_output o = { .summary = s, .format = format, .hist = hist };
 

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include "formats.h"
 #include "summary.h"
 
 /* An output being written: into tmp, renamed to path on close; tmp is ""
@@ -28,8 +29,8 @@ void output_file_discard(struct output_file *o);
  * its symlink), and /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N
  * (whatever the fd is open on), are written in place.  0, or EXIT_CANTCREAT
  * after one line. */
-int write_output_file(const char *path, const struct summary *s, enum output_format format,
-		      bool hist);
+int write_output_file(const char *path, const struct summary *s,
+		      const struct output_format *format, bool hist);
 /* The same for any content: render_to(out, arg) writes it, 0 or -1. */
 int write_file_replacing(const char *path, int (*render_to)(FILE *out, const void *arg),
 			 const void *arg);

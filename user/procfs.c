@@ -27,6 +27,24 @@ int procfs_comm(pid_t pid, char *comm, size_t len)
 	return 0;
 }
 
+size_t procfs_cmdline(pid_t pid, char *buf, size_t len, char **argv, size_t max)
+{
+	char path[64];
+	size_t used = 0, argc = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (f) {
+		used = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[used] = '\0';
+	for (size_t off = 0; off < used && argc < max; off += strlen(buf + off) + 1)
+		argv[argc++] = buf + off;
+	return argc;
+}
+
 /* /proc/PID/stat fields after the parenthesised comm, which may hold spaces */
 static int read_stat(pid_t pid, char *state, pid_t *ppid, unsigned long *flags)
 {

@@ -10,6 +10,9 @@
 /* -ENOENT (no such process), or 0 */
 int procfs_comm(pid_t pid, char *comm, size_t len);
 pid_t procfs_ppid(pid_t pid);
+/* its command line into buf (len bytes), split into argv (at most max
+ * arguments, pointing into buf); how many, 0 if it cannot be read */
+size_t procfs_cmdline(pid_t pid, char *buf, size_t len, char **argv, size_t max);
 bool procfs_is_kernel_thread(pid_t pid);
 /* gone, a zombie or exiting: a task (any thread id) whose exit hook may
  * already have run */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* One RFC 4180 row per (mechanism, syscall, operation). */
 #include <string.h>
-#include "names.h"
-#include "summary.h"
+#include "mechanisms.h"
+#include "render.h"
 
 void csv_field(FILE *out, const char *text)
 {
@@ -19,8 +19,9 @@ void csv_field(FILE *out, const char *text)
 	fputc('"', out);
 }
 
-int render_csv(FILE *out, const struct summary *s)
+int render_csv(FILE *out, const struct summary *s, bool hist)
 {
+	(void)hist; /* one row per syscall: no room for histograms */
 	fputs("mechanism,syscall,op,count,errors,bytes,total_ns,avg_ns,max_ns,"
 	      "blocked_count,blocked_ns,contention_count,contention_ns\r\n", out);
 	for (size_t i = 0; i < s->nsyscalls; i++) {

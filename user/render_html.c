@@ -7,25 +7,17 @@
  * attachment or a CI artifact.  Every string from the traced system
  * (command lines, comms, lock callers) goes through html_text().
  */
+#include <math.h>
 #include <string.h>
 #include <time.h>
 #include "histogram.h"
-#include "names.h"
-#include "summary.h"
+#include "mechanisms.h"
+#include "figures.h"
+#include "render.h"
 
 #define GRAPH_NODES_MAX 30  /* beyond this, the quietest processes share a node */
 #define GRAPH_LABELS_MAX 40 /* links past these get a tooltip, not a label */
 #define EDGE_ROWS_MAX 50
-
-static const char *const mechanism_colors[MECH__COUNT] = {
-	[MECH_NONE] = "#999999",        [MECH_PIPE] = "#1f77b4",
-	[MECH_FIFO] = "#ff7f0e",        [MECH_MQ_POSIX] = "#2ca02c",
-	[MECH_MQ_SYSV] = "#d62728",     [MECH_SEM_SYSV] = "#9467bd",
-	[MECH_SHM] = "#8c564b",         [MECH_FUTEX] = "#e377c2",
-	[MECH_SIGNAL] = "#bcbd22",      [MECH_UNIX_SOCKET] = "#17becf",
-	[MECH_INET_SOCKET] = "#393b79", [MECH_FILE] = "#637939",
-	[MECH_OTHER] = "#aaaaaa",       [MECH_TIMER] = "#c7c7c7",
-};
 
 static const char style[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;"
@@ -74,16 +66,9 @@ static double us(__u64 ns)
 	return ns / 1e3;
 }
 
-static const char *color(int mechanism)
-{
-	if (mechanism < 0 || mechanism >= MECH__COUNT || !mechanism_colors[mechanism])
-		return mechanism_colors[MECH_NONE];
-	return mechanism_colors[mechanism];
-}
-
 static void swatch(FILE *out, int mechanism)
 {
-	fprintf(out, "<span class=\"sw\" style=\"background:%s\"></span>", color(mechanism));
+	fprintf(out, "<span class=\"sw\" style=\"background:%s\"></span>", mechanism_color(mechanism));
 }
 
 /* ---- header ---- */
@@ -141,10 +126,12 @@ static void print_header(FILE *out, const struct summary *s)
 
 static void print_mechanism_table(FILE *out, const struct summary *s)
 {
+	char line[160];
+
 	fputs("<h2>Mechanisms</h2>\n<table>\n<tr><th class=\"l\">mechanism</th><th>syscalls</th>"
 	      "<th>errors</th><th>bytes</th><th>wake-ups</th><th>blocked (ms)</th>"
 	      "<th>contended (ms)</th><th>shared-memory page faults</th></tr>\n", out);
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		struct mechanism_figures f;
 		struct syscall_stats totals;
 
@@ -161,11 +148,8 @@ static void print_mechanism_table(FILE *out, const struct summary *s)
 			ms(f.contention_ns), (unsigned long long)s->mechanisms[mech].page_faults);
 	}
 	fputs("</table>\n", out);
-	if (s->mechanisms[MECH_OTHER].wakeups || s->mechanisms[MECH_TIMER].wakeups)
-		fprintf(out, "<p class=\"note\">wake-ups not through IPC: %llu by untraced tasks or "
-			"non-IPC calls, %llu by timers</p>\n",
-			(unsigned long long)s->mechanisms[MECH_OTHER].wakeups,
-			(unsigned long long)s->mechanisms[MECH_TIMER].wakeups);
+	if (summary_non_ipc_wakeups(s, line, sizeof(line)))
+		fprintf(out, "<p class=\"note\">%s</p>\n", line);
 }
 
 static void print_syscall_table(FILE *out, const struct summary *s)
@@ -241,7 +225,7 @@ static void print_bar_chart(FILE *out, const struct summary *s, enum figure whic
 	__u64 values[MECH__COUNT], max = 0;
 	int width = BAR_LABEL_W + BAR_AREA_W + BAR_VALUE_W;
 
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		struct mechanism_figures f;
 
 		if (!summary_mechanism_active(s, mech))
@@ -266,7 +250,7 @@ static void print_bar_chart(FILE *out, const struct summary *s, enum figure whic
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", BAR_LABEL_W - 8,
 			y + 15, mechanism_name(mechs[i]));
 		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-			"<title>%s: ", BAR_LABEL_W, y + 3, w, BAR_ROW_H - 6, color(mechs[i]),
+			"<title>%s: ", BAR_LABEL_W, y + 3, w, BAR_ROW_H - 6, mechanism_color(mechs[i]),
 			mechanism_name(mechs[i]));
 		print_figure_value(out, which, values[i]);
 		fprintf(out, "</title></rect><text x=\"%.1f\" y=\"%d\">", BAR_LABEL_W + w + 6, y + 15);
@@ -280,8 +264,8 @@ static void print_bar_charts(FILE *out, const struct summary *s)
 {
 	bool any = false;
 
-	for (int mech = 1; mech < MECH_OTHER && !any; mech++)
-		any = summary_mechanism_active(s, mech);
+	for_each_ipc_mechanism(mech)
+		any = any || summary_mechanism_active(s, mech);
 	fputs("<h2>Per mechanism</h2>\n", out);
 	if (!any) {
 		fputs("<p class=\"note\">no IPC activity seen</p>\n", out);
@@ -345,7 +329,7 @@ static void print_histogram(FILE *out, const char *mechanism, const char *what,
 		if (slots[i] && h < 1)
 			h = 1;
 		fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
-			"<title>", x + 1, HIST_PLOT_H + 8 - h, colw - 2, h, color(fill_mech));
+			"<title>", x + 1, HIST_PLOT_H + 8 - h, colw - 2, h, mechanism_color(fill_mech));
 		print_duration(out, low);
 		fputs(" to ", out);
 		if (i == HIST_SLOTS - 1)
@@ -408,45 +392,21 @@ struct point {
 	double x, y;
 };
 
-/* sqrt without libm: Newton's method is plenty for pixel distances */
-static double root(double v)
+/* A coordinate to print with %.1f: to the nearest tenth, a tie (within what
+ * sin, cos and sqrt may differ by between libms) upwards, so the page is the
+ * same byte for byte wherever it is made. */
+static double px(double v)
 {
-	double r = v > 1 ? v : 1;
-
-	if (v <= 0)
-		return 0;
-	for (int i = 0; i < 30; i++)
-		r = (r + v / r) / 2;
-	return r;
+	return floor(v * 10 + 0.5 + 1e-6) / 10;
 }
 
-/* The k-th of n places on a circle, clockwise from the top: a unit vector
- * turned k times by 2*pi/n, whose cos and sin come from their Taylor series
- * (no libm to link for one drawing). */
+/* The k-th of n places on a circle, clockwise from the top. */
 static void ring_position(int k, int n, struct point radius, struct point center, struct point *p)
 {
-	double a = 2 * 3.14159265358979323846 / n, c = 1, sn = 0, term = 1;
-	double x = 0, y = -1; /* start at the top */
+	double a = 2 * M_PI * k / n;
 
-	for (int i = 1; i < 20; i++) {
-		term *= a / i;
-		if (i % 4 == 1)
-			sn += term;
-		else if (i % 4 == 2)
-			c -= term;
-		else if (i % 4 == 3)
-			sn -= term;
-		else
-			c += term;
-	}
-	for (int i = 0; i < k; i++) {
-		double nx = x * c - y * sn, ny = x * sn + y * c;
-
-		x = nx;
-		y = ny;
-	}
-	p->x = center.x + radius.x * x;
-	p->y = center.y + radius.y * y;
+	p->x = center.x + radius.x * sin(a);
+	p->y = center.y - radius.y * cos(a);
 }
 
 static int stroke_width(__u64 count)
@@ -465,7 +425,7 @@ static void print_node_label(FILE *out, const struct wakeup_node *n)
 		return;
 	}
 	if (!n->pid) {
-		fputs("(untraced or irq)", out);
+		fputs(UNTRACED_WAKER, out);
 		return;
 	}
 	fprintf(out, "%u ", n->pid);
@@ -501,7 +461,7 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 {
 	const struct wakeup_link *l = &g->links[index];
 	struct point a = pos[l->waker], b = pos[l->wakee], c, mid;
-	double dx = b.x - a.x, dy = b.y - a.y, len = root(dx * dx + dy * dy), bend, t;
+	double dx = b.x - a.x, dy = b.y - a.y, len = sqrt(dx * dx + dy * dy), bend, t;
 	int parallel = 0;
 
 	for (size_t j = 0; j < index; j++)
@@ -516,7 +476,7 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 	if (l->waker == l->wakee) {
 		/* a loop above the node: wake-ups within the merged others */
 		fprintf(out, "<path d=\"M%.1f %.1f c-22 -36 30 -36 8 0\" fill=\"none\" stroke=\"%s\" "
-			"stroke-width=\"%d\"/>", a.x - 4, a.y - NODE_R, color(l->mechanism),
+			"stroke-width=\"%d\"/>", px(a.x - 4), px(a.y - NODE_R), mechanism_color(l->mechanism),
 			stroke_width(l->count));
 		mid.x = a.x;
 		mid.y = a.y - NODE_R - 30;
@@ -527,8 +487,8 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 		c.y = (a.y + b.y) / 2 + dx / len * bend;
 		/* start and end at the node's rim, not its centre */
 		{
-			double ax = c.x - a.x, ay = c.y - a.y, al = root(ax * ax + ay * ay);
-			double bx = c.x - b.x, by = c.y - b.y, bl = root(bx * bx + by * by);
+			double ax = c.x - a.x, ay = c.y - a.y, al = sqrt(ax * ax + ay * ay);
+			double bx = c.x - b.x, by = c.y - b.y, bl = sqrt(bx * bx + by * by);
 
 			a.x += ax / al * (NODE_R + 2);
 			a.y += ay / al * (NODE_R + 2);
@@ -537,7 +497,8 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 		}
 		fprintf(out, "<path d=\"M%.1f %.1f Q%.1f %.1f %.1f %.1f\" fill=\"none\" stroke=\"%s\" "
 			"stroke-width=\"%d\" stroke-opacity=\"0.8\" marker-end=\"url(#arrow-%d)\"/>",
-			a.x, a.y, c.x, c.y, b.x, b.y, color(l->mechanism), stroke_width(l->count),
+			px(a.x), px(a.y), px(c.x), px(c.y), px(b.x), px(b.y), mechanism_color(l->mechanism),
+			stroke_width(l->count),
 			l->mechanism);
 		/* the label on the curve: halfway, or out towards the ring from a hub */
 		t = !hub ? 0.5 : l->waker == 0 ? 0.68 : l->wakee == 0 ? 0.32 : 0.5;
@@ -546,7 +507,7 @@ static void print_link(FILE *out, const struct wakeup_graph *g, const struct poi
 	}
 	if (label)
 		fprintf(out, "<text class=\"small halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
-			"%s &times;%llu</text>", mid.x, mid.y + 3, mechanism_name(l->mechanism),
+			"%s &times;%llu</text>", px(mid.x), px(mid.y + 3), mechanism_name(l->mechanism),
 			(unsigned long long)l->count);
 	fputs("</g>\n", out);
 }
@@ -584,7 +545,7 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 			fprintf(out, "<marker id=\"arrow-%d\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
 				"markerWidth=\"7\" markerHeight=\"7\" markerUnits=\"userSpaceOnUse\" "
 				"orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"%s\"/></marker>",
-				mech, color(mech));
+				mech, mechanism_color(mech));
 	fputs("</defs>\n", out);
 	/* the busiest links last, on top, and labelled */
 	for (size_t i = g->nlinks; i-- > 0;)
@@ -592,7 +553,7 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 	for (size_t i = 0; i < g->nnodes; i++) {
 		const struct wakeup_node *n = &g->nodes[i];
 		double dx = pos[i].x - center.x, dy = pos[i].y - center.y;
-		double len = root(dx * dx + dy * dy), lx, ly;
+		double len = sqrt(dx * dx + dy * dy), lx, ly;
 		const char *anchor = "middle";
 
 		if (len < 1) { /* the hub: label above right, clear of most arrows */
@@ -616,8 +577,8 @@ static void print_graph_svg(FILE *out, const struct wakeup_graph *g)
 		fprintf(out, ": %llu wake-ups sent or received</title>"
 			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"#333\"/>"
 			"<text class=\"halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
-			(unsigned long long)n->wakeups, pos[i].x, pos[i].y, NODE_R,
-			n->merged ? "#ddd" : n->pid ? "#fff" : "#eee", lx, ly, anchor);
+			(unsigned long long)n->wakeups, px(pos[i].x), px(pos[i].y), NODE_R,
+			n->merged ? "#ddd" : n->pid ? "#fff" : "#eee", px(lx), px(ly), anchor);
 		print_node_label(out, n);
 		fputs("</text></g>\n", out);
 	}
@@ -645,7 +606,7 @@ static void print_edge_table(FILE *out, const struct summary *s)
 			fprintf(out, "%u ", e->waker_pid);
 			html_text(out, e->waker_comm);
 		} else {
-			fputs("(untraced or irq)", out);
+			fputs(UNTRACED_WAKER, out);
 		}
 		fprintf(out, "</td><td class=\"l\">%u ", e->wakee_pid);
 		html_text(out, e->wakee_comm);
@@ -712,30 +673,23 @@ static void print_locks(FILE *out, const struct summary *s)
 
 static void print_signals(FILE *out, const struct summary *s)
 {
-	bool any = false;
+	struct signal_row rows[SIGNALS_MAX];
+	size_t n = summary_signal_rows(s, rows);
 
-	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
-		const struct signal_stats *st = &s->signals[sig];
-		const char *name = signal_name(sig);
+	if (!n)
+		return;
+	fputs("<h2>Signals</h2>\n<table>\n<tr><th class=\"l\">signal</th>"
+	      "<th>generated</th><th>delivered</th><th>ignored</th>"
+	      "<th>avg latency (&micro;s)</th><th>max latency (&micro;s)</th></tr>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct signal_stats *st = rows[i].stats;
 
-		if (!st->generated && !st->delivered)
-			continue;
-		if (!any)
-			fputs("<h2>Signals</h2>\n<table>\n<tr><th class=\"l\">signal</th>"
-			      "<th>generated</th><th>delivered</th><th>ignored</th>"
-			      "<th>avg latency (&micro;s)</th><th>max latency (&micro;s)</th></tr>\n", out);
-		any = true;
-		if (name)
-			fprintf(out, "<tr><td class=\"l\">%s</td>", name);
-		else
-			fprintf(out, "<tr><td class=\"l\">SIG%d</td>", sig);
-		fprintf(out, "<td>%llu</td><td>%llu</td><td>%llu</td><td>%.2f</td><td>%.2f</td></tr>\n",
+		fprintf(out, "<tr><td class=\"l\">%s</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+			"<td>%.2f</td><td>%.2f</td></tr>\n", rows[i].name,
 			(unsigned long long)st->generated, (unsigned long long)st->delivered,
-			(unsigned long long)st->ignored,
-			st->delivered ? us(st->latency_ns / st->delivered) : 0.0, us(st->latency_max_ns));
+			(unsigned long long)st->ignored, rows[i].avg_latency_us, us(st->latency_max_ns));
 	}
-	if (any)
-		fputs("</table>\n", out);
+	fputs("</table>\n", out);
 }
 
 static void print_footer(FILE *out, const struct summary *s)
@@ -761,9 +715,11 @@ static void print_footer(FILE *out, const struct summary *s)
 	fputs("</table>\n", out);
 }
 
-int render_html(FILE *out, const struct summary *s)
+int render_html(FILE *out, const struct summary *s, bool hist)
 {
 	int err;
+
+	(void)hist; /* the page always draws its histograms */
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

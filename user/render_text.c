@@ -2,8 +2,9 @@
 /* The human report: per mechanism, per syscall, then wake-ups, locks, signals. */
 #include <string.h>
 #include "histogram.h"
-#include "names.h"
-#include "summary.h"
+#include "mechanisms.h"
+#include "figures.h"
+#include "render.h"
 
 #define TOP_EDGES 10
 #define TOP_LOCKS 10
@@ -96,7 +97,7 @@ static void print_edges(FILE *out, const struct summary *s)
 		if (e->waker_pid)
 			snprintf(waker, sizeof(waker), "%u %s", e->waker_pid, e->waker_comm);
 		else
-			snprintf(waker, sizeof(waker), "(untraced or irq)");
+			snprintf(waker, sizeof(waker), UNTRACED_WAKER);
 		snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
 		fprintf(out, "%9llu  %-12s %-24s -> %-24s\n", (unsigned long long)e->count,
 			mechanism_name(e->mechanism), waker, wakee);
@@ -125,22 +126,18 @@ static void print_locks(FILE *out, const struct summary *s)
 
 static void print_signals(FILE *out, const struct summary *s)
 {
-	bool any = false;
+	struct signal_row rows[SIGNALS_MAX];
+	size_t n = summary_signal_rows(s, rows);
 
-	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
-		const struct signal_stats *st = &s->signals[sig];
-		const char *name = signal_name(sig);
+	if (n)
+		fprintf(out, "\nsignals\n%-10s %10s %10s %10s %14s %14s\n", "SIGNAL", "GENERATED",
+			"DELIVERED", "IGNORED", "AVG LAT(us)", "MAX LAT(us)");
+	for (size_t i = 0; i < n; i++) {
+		const struct signal_stats *st = rows[i].stats;
 
-		if (!st->generated && !st->delivered)
-			continue;
-		if (!any)
-			fprintf(out, "\nsignals\n%-10s %10s %10s %10s %14s %14s\n", "SIGNAL", "GENERATED",
-				"DELIVERED", "IGNORED", "AVG LAT(us)", "MAX LAT(us)");
-		any = true;
-		fprintf(out, "%-10s %10llu %10llu %10llu %14.2f %14.2f\n", name ? name : "?",
+		fprintf(out, "%-10s %10llu %10llu %10llu %14.2f %14.2f\n", rows[i].name,
 			(unsigned long long)st->generated, (unsigned long long)st->delivered,
-			(unsigned long long)st->ignored,
-			st->delivered ? us(st->latency_ns / st->delivered) : 0.0, us(st->latency_max_ns));
+			(unsigned long long)st->ignored, rows[i].avg_latency_us, us(st->latency_max_ns));
 	}
 }
 
@@ -171,10 +168,11 @@ static void print_footer(FILE *out, const struct summary *s)
 
 int render_text(FILE *out, const struct summary *s, bool hist)
 {
+	char line[160];
 	bool any = false;
 
 	print_header(out, s);
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
+	for_each_ipc_mechanism(mech) {
 		if (!summary_mechanism_active(s, mech))
 			continue;
 		if (!any)
@@ -186,10 +184,8 @@ int render_text(FILE *out, const struct summary *s, bool hist)
 	}
 	if (!any)
 		fprintf(out, "\nno IPC activity seen\n");
-	if (s->mechanisms[MECH_OTHER].wakeups || s->mechanisms[MECH_TIMER].wakeups)
-		fprintf(out, "wake-ups not through IPC: %llu by untraced tasks or non-IPC calls, %llu by timers\n",
-			(unsigned long long)s->mechanisms[MECH_OTHER].wakeups,
-			(unsigned long long)s->mechanisms[MECH_TIMER].wakeups);
+	if (summary_non_ipc_wakeups(s, line, sizeof(line)))
+		fprintf(out, "%s\n", line);
 	print_edges(out, s);
 	print_locks(out, s);
 	print_signals(out, s);

@@ -1,34 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The in-memory summary: storage, ordering, and the only derived numbers. */
+/* The in-memory summary: storage, ordering, interval subtraction, and the
+ * drop counters' table.  Derived figures are figures.c's. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "names.h"
+#include "stats.h"
 #include "summary.h"
 
-#define DROP(field, label_, heading_) \
+/* the drop counters' two tables, from their list in bpf/ipctrace.h */
+#define LOSS_ROW(field, label_) \
+	{ .name = #field, .label = (label_), .offset = offsetof(struct drop_counters, field) },
+#define NOTE_ROW(field, label_, heading_) \
 	{ .name = #field, .label = (label_), .offset = offsetof(struct drop_counters, field), \
-	  .heading = (heading_) }
+	  .heading = (heading_) },
+#define NO_LOSS(field, label_)
+#define NO_NOTE(field, label_, heading_)
 
-const struct drop_field drop_fields[] = {
-	DROP(traced_tasks_full, "tasks not followed", NULL),
-	DROP(processes_full, "processes unnamed", NULL),
-	DROP(syscall_stats_full, "syscall rows", NULL),
-	DROP(edges_full, "wake-up edges", NULL),
-	DROP(lock_waits_full, "lock waits", NULL),
-	DROP(stacks_lost, "stacks", NULL),
-	DROP(events_lost, "events", NULL),
-	DROP(recursion_misses, "hook runs skipped by the kernel", NULL),
-};
+const struct drop_field drop_fields[] = { DROP_COUNTERS(LOSS_ROW, NO_NOTE) };
 const size_t drop_field_count = sizeof(drop_fields) / sizeof(drop_fields[0]);
 
-const struct drop_field drop_notes[] = {
-	DROP(own_lock_waits, "kernel lock waits inside ipctrace's own map updates (the tracer's cost)",
-	     "not counted"),
-	DROP(switch_ins_unseen,
-	     "sleeps whose switch-in the kernel did not report, ended at the task's next event",
-	     "inferred"),
-};
+const struct drop_field drop_notes[] = { DROP_COUNTERS(NO_LOSS, NOTE_ROW) };
 const size_t drop_note_count = sizeof(drop_notes) / sizeof(drop_notes[0]);
 
 __u64 drop_value(const struct drop_counters *d, const struct drop_field *f)
@@ -62,8 +53,7 @@ void summary_free(struct summary *s)
 	summary_init(s);
 }
 
-/* append one element to a growable array; the array doubles in size */
-static int append(void **array, size_t *count, size_t size, const void *element)
+int array_append(void **array, size_t *count, size_t size, const void *element)
 {
 	size_t n = *count;
 
@@ -97,8 +87,8 @@ int summary_add_syscall(struct summary *s, const struct syscall_row *row)
 	struct syscall_row *existing = find_syscall_row(s, row->mechanism, row->syscall, row->op);
 
 	if (existing)
-		stats_add(&existing->stats, &row->stats);
-	else if (append((void **)&s->syscalls, &s->nsyscalls, sizeof(*row), row))
+		syscall_stats_add(&existing->stats, &row->stats);
+	else if (array_append((void **)&s->syscalls, &s->nsyscalls, sizeof(*row), row))
 		return -1;
 	if (row->op[0]) {
 		struct syscall_row total = *row;
@@ -111,17 +101,17 @@ int summary_add_syscall(struct summary *s, const struct syscall_row *row)
 
 int summary_add_edge(struct summary *s, const struct edge_row *row)
 {
-	return append((void **)&s->edges, &s->nedges, sizeof(*row), row);
+	return array_append((void **)&s->edges, &s->nedges, sizeof(*row), row);
 }
 
 int summary_add_lock(struct summary *s, const struct lock_row *row)
 {
-	return append((void **)&s->locks, &s->nlocks, sizeof(*row), row);
+	return array_append((void **)&s->locks, &s->nlocks, sizeof(*row), row);
 }
 
 int summary_add_process(struct summary *s, const struct process_row *row)
 {
-	return append((void **)&s->processes, &s->nprocesses, sizeof(*row), row);
+	return array_append((void **)&s->processes, &s->nprocesses, sizeof(*row), row);
 }
 
 int summary_add_unavailable(struct summary *s, const char *feature, const char *reason)
@@ -130,28 +120,14 @@ int summary_add_unavailable(struct summary *s, const char *feature, const char *
 
 	snprintf(row.feature, sizeof(row.feature), "%s", feature);
 	snprintf(row.reason, sizeof(row.reason), "%s", reason);
-	return append((void **)&s->unavailable, &s->nunavailable, sizeof(row), &row);
+	return array_append((void **)&s->unavailable, &s->nunavailable, sizeof(row), &row);
 }
 
 int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns)
 {
 	struct interval_row row = { .start_ns = start_ns, .end_ns = end_ns };
 
-	return append((void **)&s->intervals, &s->nintervals, sizeof(row), &row);
-}
-
-static void subtract_stats(struct syscall_stats *later, const struct syscall_stats *earlier)
-{
-	later->count -= earlier->count;
-	later->errors -= earlier->errors;
-	later->bytes -= earlier->bytes;
-	later->total_ns -= earlier->total_ns;
-	later->blocked_count -= earlier->blocked_count;
-	later->blocked_ns -= earlier->blocked_ns;
-	later->contention_count -= earlier->contention_count;
-	later->contention_ns -= earlier->contention_ns;
-	for (int i = 0; i < HIST_SLOTS; i++)
-		later->hist[i] -= earlier->hist[i];
+	return array_append((void **)&s->intervals, &s->nintervals, sizeof(row), &row);
 }
 
 void summary_subtract(struct summary *later, const struct summary *earlier)
@@ -164,33 +140,15 @@ void summary_subtract(struct summary *later, const struct summary *earlier)
 			find_syscall_row(earlier, row->mechanism, row->syscall, row->op);
 
 		if (old)
-			subtract_stats(&row->stats, &old->stats);
+			stats_subtract(&syscall_stats_layout, &row->stats, &old->stats);
 		if (row->stats.count)
 			later->syscalls[kept++] = *row;
 	}
 	later->nsyscalls = kept;
-	for (int m = 0; m < MECH__COUNT; m++) {
-		struct mechanism_stats *l = &later->mechanisms[m];
-		const struct mechanism_stats *e = &earlier->mechanisms[m];
-
-		l->wakeups -= e->wakeups;
-		l->wakeup_latency_ns -= e->wakeup_latency_ns;
-		l->blocked_count -= e->blocked_count;
-		l->blocked_ns -= e->blocked_ns;
-		l->contention_count -= e->contention_count;
-		l->contention_ns -= e->contention_ns;
-		l->page_faults -= e->page_faults;
-		for (int i = 0; i < HIST_SLOTS; i++) {
-			l->wakeup_hist[i] -= e->wakeup_hist[i];
-			l->blocked_hist[i] -= e->blocked_hist[i];
-		}
-	}
-	for (int sig = 0; sig < SIGNALS_MAX; sig++) {
-		later->signals[sig].generated -= earlier->signals[sig].generated;
-		later->signals[sig].delivered -= earlier->signals[sig].delivered;
-		later->signals[sig].ignored -= earlier->signals[sig].ignored;
-		later->signals[sig].latency_ns -= earlier->signals[sig].latency_ns;
-	}
+	for (int m = 0; m < MECH__COUNT; m++)
+		stats_subtract(&mechanism_stats_layout, &later->mechanisms[m], &earlier->mechanisms[m]);
+	for (int sig = 0; sig < SIGNALS_MAX; sig++)
+		stats_subtract(&signal_stats_layout, &later->signals[sig], &earlier->signals[sig]);
 	/* edges and locks of an interval are not worth their bulk: whole run */
 	later->nedges = 0;
 	later->nlocks = 0;
@@ -209,22 +167,6 @@ int summary_set_command(struct summary *s, const char *workload, char *const arg
 		s->ncommand = i + 1;
 	}
 	return 0;
-}
-
-void stats_add(struct syscall_stats *into, const struct syscall_stats *from)
-{
-	into->count += from->count;
-	into->errors += from->errors;
-	into->bytes += from->bytes;
-	into->total_ns += from->total_ns;
-	if (from->max_ns > into->max_ns)
-		into->max_ns = from->max_ns;
-	into->blocked_count += from->blocked_count;
-	into->blocked_ns += from->blocked_ns;
-	into->contention_count += from->contention_count;
-	into->contention_ns += from->contention_ns;
-	for (int i = 0; i < HIST_SLOTS; i++)
-		into->hist[i] += from->hist[i];
 }
 
 static int compare_syscall_rows(const void *a, const void *b)
@@ -277,179 +219,4 @@ void summary_finish(struct summary *s)
 		qsort(s->locks, s->nlocks, sizeof(*s->locks), compare_locks);
 	if (s->nprocesses)
 		qsort(s->processes, s->nprocesses, sizeof(*s->processes), compare_processes);
-}
-
-bool summary_mechanism_active(const struct summary *s, int mechanism)
-{
-	const struct mechanism_stats *m = &s->mechanisms[mechanism];
-
-	if (mechanism == MECH_NONE)
-		return false;
-	for (size_t i = 0; i < s->nsyscalls; i++)
-		if (s->syscalls[i].mechanism == mechanism)
-			return true;
-	return m->wakeups || m->blocked_count || m->contention_count || m->page_faults;
-}
-
-void summary_mechanism_totals(const struct summary *s, int mechanism, struct syscall_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < s->nsyscalls; i++)
-		if (s->syscalls[i].mechanism == mechanism && !s->syscalls[i].op[0])
-			stats_add(out, &s->syscalls[i].stats);
-}
-
-void summary_mechanism_figures(const struct summary *s, int mechanism,
-			       struct mechanism_figures *out)
-{
-	const struct mechanism_stats *m = &s->mechanisms[mechanism];
-	struct syscall_stats totals;
-
-	summary_mechanism_totals(s, mechanism, &totals);
-	out->syscalls = totals.count;
-	out->bytes = totals.bytes;
-	out->wakeups = m->wakeups;
-	out->blocked_ns = m->blocked_ns;
-	out->contention_ns = m->contention_ns;
-}
-
-/* the index of pid's node, adding it if new; -1 when out of memory */
-static long graph_node(struct wakeup_graph *g, __u32 pid, const char *comm, __u64 count)
-{
-	struct wakeup_node node = { .pid = pid, .wakeups = count };
-
-	for (size_t i = 0; i < g->nnodes; i++)
-		if (g->nodes[i].pid == pid) {
-			g->nodes[i].wakeups += count;
-			return i;
-		}
-	snprintf(node.comm, sizeof(node.comm), "%s", comm);
-	if (append((void **)&g->nodes, &g->nnodes, sizeof(node), &node))
-		return -1;
-	return g->nnodes - 1;
-}
-
-static int compare_nodes(const void *a, const void *b)
-{
-	const struct wakeup_node *x = a, *y = b;
-
-	if (x->wakeups != y->wakeups)
-		return x->wakeups < y->wakeups ? 1 : -1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-static int compare_links(const void *a, const void *b)
-{
-	const struct wakeup_link *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	if (x->waker != y->waker)
-		return x->waker < y->waker ? -1 : 1;
-	if (x->wakee != y->wakee)
-		return x->wakee < y->wakee ? -1 : 1;
-	return x->mechanism - y->mechanism;
-}
-
-/* where pid's node ended up: its own, or the others node (the last) */
-static size_t graph_place(const struct wakeup_graph *g, __u32 pid)
-{
-	for (size_t i = 0; i < g->nnodes; i++)
-		if (g->nodes[i].pid == pid && !g->nodes[i].merged)
-			return i;
-	return g->nnodes - 1;
-}
-
-int summary_wakeup_graph(const struct summary *s, size_t max_nodes, struct wakeup_graph *g)
-{
-	memset(g, 0, sizeof(*g));
-	if (max_nodes < 2)
-		max_nodes = 2;
-	for (size_t i = 0; i < s->nedges; i++) {
-		const struct edge_row *e = &s->edges[i];
-
-		__u64 received = e->wakee_pid == e->waker_pid ? 0 : e->count;
-
-		if (graph_node(g, e->waker_pid, e->waker_comm, e->count) < 0 ||
-		    graph_node(g, e->wakee_pid, e->wakee_comm, received) < 0)
-			goto nomem;
-	}
-	if (g->nnodes)
-		qsort(g->nodes, g->nnodes, sizeof(*g->nodes), compare_nodes);
-	if (g->nnodes > max_nodes) {
-		/* the quietest processes share the last place */
-		struct wakeup_node *others = &g->nodes[max_nodes - 1];
-
-		others->merged = g->nnodes - (max_nodes - 1);
-		for (size_t i = max_nodes; i < g->nnodes; i++)
-			others->wakeups += g->nodes[i].wakeups;
-		others->pid = 0;
-		snprintf(others->comm, sizeof(others->comm), "others");
-		g->nnodes = max_nodes;
-	}
-	for (size_t i = 0; i < s->nedges; i++) {
-		const struct edge_row *e = &s->edges[i];
-		struct wakeup_link link = {
-			.waker = graph_place(g, e->waker_pid),
-			.wakee = graph_place(g, e->wakee_pid),
-			.mechanism = e->mechanism,
-			.count = e->count,
-		};
-		bool merged = false;
-
-		for (size_t j = 0; j < g->nlinks && !merged; j++) {
-			struct wakeup_link *l = &g->links[j];
-
-			if (l->waker == link.waker && l->wakee == link.wakee &&
-			    l->mechanism == link.mechanism) {
-				l->count += link.count;
-				merged = true;
-			}
-		}
-		if (!merged && append((void **)&g->links, &g->nlinks, sizeof(link), &link))
-			goto nomem;
-	}
-	if (g->nlinks)
-		qsort(g->links, g->nlinks, sizeof(*g->links), compare_links);
-	return 0;
-nomem:
-	wakeup_graph_free(g);
-	return -1;
-}
-
-void wakeup_graph_free(struct wakeup_graph *g)
-{
-	free(g->nodes);
-	free(g->links);
-	memset(g, 0, sizeof(*g));
-}
-
-int parse_format(const char *name, enum output_format *out)
-{
-	if (!strcmp(name, "text"))
-		*out = FORMAT_TEXT;
-	else if (!strcmp(name, "json"))
-		*out = FORMAT_JSON;
-	else if (!strcmp(name, "csv"))
-		*out = FORMAT_CSV;
-	else if (!strcmp(name, "html"))
-		*out = FORMAT_HTML;
-	else
-		return -1;
-	return 0;
-}
-
-int render(FILE *out, const struct summary *s, enum output_format format, bool hist)
-{
-	switch (format) {
-	case FORMAT_JSON:
-		return render_json(out, s);
-	case FORMAT_CSV:
-		return render_csv(out, s);
-	case FORMAT_HTML:
-		return render_html(out, s);
-	case FORMAT_TEXT:
-		break;
-	}
-	return render_text(out, s, hist);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The one in-memory summary of a traced run.  Built once from the kernel
- * maps (tracer.c) or from a saved JSON file (summary_json.c); every output
- * renders this, and no renderer derives numbers of its own.
+ * The one in-memory summary of a traced run: the model.  Built once from
+ * the kernel maps (tracer.c) or from a saved JSON file (summary_json.c);
+ * every output renders it, and the figures derived from it come from
+ * figures.c, never from a renderer.  It knows no output.
  */
 #ifndef IPCTRACE_SUMMARY_H
 #define IPCTRACE_SUMMARY_H
@@ -92,6 +93,7 @@ struct summary {
 	struct drop_counters drops;
 	struct interval_row *intervals; /* attach -i: the interim reports' spans */
 	size_t nintervals;
+	size_t skipped; /* read from a later ipctrace's file: entries of mechanisms unknown here */
 };
 
 /* The drop counters by name, for every output and the reader. */
@@ -125,69 +127,8 @@ void summary_subtract(struct summary *later, const struct summary *earlier);
 /* sort rows into their documented order */
 void summary_finish(struct summary *s);
 
-/* true if the mechanism has anything to report */
-bool summary_mechanism_active(const struct summary *s, int mechanism);
-/* the syscall-level totals of one mechanism (futex op rows excluded) */
-void summary_mechanism_totals(const struct summary *s, int mechanism, struct syscall_stats *out);
-void stats_add(struct syscall_stats *into, const struct syscall_stats *from);
-
-/* The headline figures of one mechanism, as compare and the HTML charts show
- * them: calls and bytes from its syscall totals; wake-ups, blocked and
- * contended time from its mechanism-wide stats (as the text report's lines). */
-struct mechanism_figures {
-	__u64 syscalls;
-	__u64 bytes; /* moved through the kernel by its syscalls */
-	__u64 wakeups;
-	__u64 blocked_ns;
-	__u64 contention_ns;
-};
-void summary_mechanism_figures(const struct summary *s, int mechanism,
-			       struct mechanism_figures *out);
-
-/* The wake-up graph to draw: processes are nodes, wake-ups between them
- * links, merged per (waker, wakee, mechanism).  At most max_nodes nodes: the
- * processes with the most wake-ups (sent plus received) keep their own, the
- * rest become one "others" node.  Nodes by wake-ups, descending. */
-struct wakeup_node {
-	__u32 pid;              /* 0: untraced task or interrupt */
-	char comm[COMM_LEN];
-	__u64 wakeups;          /* sent plus received */
-	size_t merged;          /* the others node: how many processes; else 0 */
-};
-struct wakeup_link {
-	size_t waker;           /* index into nodes */
-	size_t wakee;
-	int mechanism;
-	__u64 count;
-};
-struct wakeup_graph {
-	struct wakeup_node *nodes;
-	size_t nnodes;
-	struct wakeup_link *links; /* by count, descending */
-	size_t nlinks;
-};
-int summary_wakeup_graph(const struct summary *s, size_t max_nodes, struct wakeup_graph *g);
-void wakeup_graph_free(struct wakeup_graph *g);
-
-/* Output formats: each renders the same summary. */
-enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV, FORMAT_HTML };
-int parse_format(const char *name, enum output_format *out);
-int render_text(FILE *out, const struct summary *s, bool hist);
-int render_csv(FILE *out, const struct summary *s);
-/* one RFC 4180 field, quoted when it must be */
-void csv_field(FILE *out, const char *text);
-int render_json(FILE *out, const struct summary *s);
-/* write a jansson value as ipctrace writes JSON, and release it; NULL fails */
-struct json_t;
-int dump_json(FILE *out, struct json_t *root);
-/* one self-contained page: tables and inline SVG charts, no scripts */
-int render_html(FILE *out, const struct summary *s);
-int render(FILE *out, const struct summary *s, enum output_format format, bool hist);
-
-/* Reading a saved summary: 0, or -1 with a one-line reason in err. */
-int summary_read_json(const char *path, struct summary *s, char *err, size_t errlen);
-/* The same from LEN bytes of DATA; NAME stands for them in err (the fuzzer's entry). */
-int summary_read_json_buffer(const char *data, size_t len, const char *name, struct summary *s,
-			     char *err, size_t errlen);
+/* append one element to a growable array of count elements of size bytes,
+ * which doubles as it fills: 0, or -1 out of memory (the array unchanged) */
+int array_append(void **array, size_t *count, size_t size, const void *element);
 
 #endif

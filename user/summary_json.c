@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The summary as JSON (schema ipctrace.summary/1, described in
- * schema/ipctrace.summary-1.json), both ways: render_json() writes it and
- * summary_read_json() reads it back, so `ipctrace report` renders a saved
- * run exactly as `run` did.
+ * schema/ipctrace.summary-1.json), both ways: summary_to_json() builds it,
+ * render_json() writes it, and summary_read_json() reads it back, so
+ * `ipctrace report` renders a saved run exactly as `run` did.
  */
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "names.h"
-#include "summary.h"
+#include "mechanisms.h"
+#include "figures.h"
+#include "render.h"
+#include "stats.h"
+#include "summary_json.h"
 
 static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 {
@@ -22,25 +25,37 @@ static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 	return array;
 }
 
+/* the fields of a stats struct into obj, by its layout: each under its group */
+static void stats_json(json_t *obj, const struct stats_layout *l, const void *stats)
+{
+	for (size_t i = 0; i < l->nfields; i++) {
+		const struct stats_field *f = &l->fields[i];
+		const __u64 *v = stats_value(f, stats);
+		json_t *into = obj;
+
+		if (f->group[0]) {
+			into = json_object_get(obj, f->group);
+			if (!into) {
+				into = json_object();
+				json_object_set_new(obj, f->group, into);
+			}
+		}
+		json_object_set_new(into, f->key, f->merge == STATS_HIST ? hist_json(v)
+									   : json_integer(*v));
+	}
+}
+
 static json_t *syscall_stats_json(const struct syscall_stats *st)
 {
-	return json_pack("{sI sI sI sI sI sI sI sI sI so}",
-			 "count", (json_int_t)st->count,
-			 "errors", (json_int_t)st->errors,
-			 "bytes", (json_int_t)st->bytes,
-			 "total_ns", (json_int_t)st->total_ns,
-			 "max_ns", (json_int_t)st->max_ns,
-			 "blocked_count", (json_int_t)st->blocked_count,
-			 "blocked_ns", (json_int_t)st->blocked_ns,
-			 "contention_count", (json_int_t)st->contention_count,
-			 "contention_ns", (json_int_t)st->contention_ns,
-			 "hist_log2_ns", hist_json(st->hist));
+	json_t *obj = json_object();
+
+	stats_json(obj, &syscall_stats_layout, st);
+	return obj;
 }
 
 static json_t *mechanism_json(const struct summary *s, int mech)
 {
-	const struct mechanism_stats *m = &s->mechanisms[mech];
-	json_t *syscalls = json_object();
+	json_t *syscalls = json_object(), *obj;
 	struct syscall_stats totals;
 
 	for (size_t i = 0; i < s->nsyscalls; i++) {
@@ -65,35 +80,18 @@ static json_t *mechanism_json(const struct summary *s, int mech)
 		json_object_set_new(ops, row->op, syscall_stats_json(&row->stats));
 	}
 	summary_mechanism_totals(s, mech, &totals);
-	return json_pack("{so s{sI sI sI sI} s{sI sI sI so} s{sI sI sI so} s{sI sI sI} sI}",
-			 "syscalls", syscalls,
-			 "totals",
-			 "count", (json_int_t)totals.count,
-			 "errors", (json_int_t)totals.errors,
-			 "bytes", (json_int_t)totals.bytes,
-			 "total_ns", (json_int_t)totals.total_ns,
-			 "wakeups",
-			 "count", (json_int_t)m->wakeups,
-			 "latency_total_ns", (json_int_t)m->wakeup_latency_ns,
-			 "latency_max_ns", (json_int_t)m->wakeup_latency_max_ns,
-			 "latency_hist_log2_ns", hist_json(m->wakeup_hist),
-			 "blocked",
-			 "count", (json_int_t)m->blocked_count,
-			 "total_ns", (json_int_t)m->blocked_ns,
-			 "max_ns", (json_int_t)m->blocked_max_ns,
-			 "hist_log2_ns", hist_json(m->blocked_hist),
-			 "contention",
-			 "count", (json_int_t)m->contention_count,
-			 "total_ns", (json_int_t)m->contention_ns,
-			 "max_ns", (json_int_t)m->contention_max_ns,
-			 "page_faults", (json_int_t)m->page_faults);
+	obj = json_pack("{so s{sI sI sI sI}}", "syscalls", syscalls, "totals",
+			"count", (json_int_t)totals.count,
+			"errors", (json_int_t)totals.errors,
+			"bytes", (json_int_t)totals.bytes,
+			"total_ns", (json_int_t)totals.total_ns);
+	stats_json(obj, &mechanism_stats_layout, &s->mechanisms[mech]);
+	return obj;
 }
 
-static json_t *summary_json(const struct summary *s)
+static json_t *target_json(const struct summary *s)
 {
-	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
-	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
-	json_t *locks = json_array(), *unavailable = json_array(), *drops = json_object();
+	json_t *command = json_array(), *pids = json_array(), *processes = json_array();
 	json_t *intervals = json_array();
 
 	for (size_t i = 0; i < s->ncommand; i++)
@@ -105,28 +103,48 @@ static json_t *summary_json(const struct summary *s)
 		json_array_append_new(processes, json_pack("{sI sI ss}", "pid", (json_int_t)p->pid,
 							   "ppid", (json_int_t)p->ppid, "comm", p->comm));
 	}
-	for (int m = 1; m < MECH__COUNT; m++)
-		if (summary_mechanism_active(s, m))
-			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
-	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
-		const struct signal_stats *st = &s->signals[sig];
-		const char *name = signal_name(sig);
-		char fallback[16];
+	for (size_t i = 0; i < s->nintervals; i++)
+		json_array_append_new(intervals, json_pack("{sI sI}",
+			"start_ns", (json_int_t)s->intervals[i].start_ns,
+			"end_ns", (json_int_t)s->intervals[i].end_ns));
+	return json_pack("{ss so so so so sI so}", "mode", s->mode,
+			 "workload", s->workload ? json_string(s->workload) : json_null(),
+			 "command", command, "pids", pids, "processes", processes,
+			 "exit_status", (json_int_t)s->exit_status, "intervals", intervals);
+}
 
-		if (!st->generated && !st->delivered)
-			continue;
-		if (!name) {
-			snprintf(fallback, sizeof(fallback), "SIG%d", sig);
-			name = fallback;
-		}
-		json_object_set_new(signals, name,
-				    json_pack("{sI sI sI sI sI sI}", "signo", (json_int_t)sig,
-					      "generated", (json_int_t)st->generated,
-					      "delivered", (json_int_t)st->delivered,
-					      "ignored", (json_int_t)st->ignored,
-					      "latency_total_ns", (json_int_t)st->latency_ns,
-					      "latency_max_ns", (json_int_t)st->latency_max_ns));
+static json_t *drops_json(const struct summary *s)
+{
+	json_t *drops = json_object();
+
+	for (size_t i = 0; i < drop_field_count; i++)
+		json_object_set_new(drops, drop_fields[i].name,
+				    json_integer(drop_value(&s->drops, &drop_fields[i])));
+	for (size_t i = 0; i < drop_note_count; i++)
+		json_object_set_new(drops, drop_notes[i].name,
+				    json_integer(drop_value(&s->drops, &drop_notes[i])));
+	return drops;
+}
+
+static json_t *signals_json(const struct summary *s)
+{
+	struct signal_row rows[SIGNALS_MAX];
+	size_t n = summary_signal_rows(s, rows);
+	json_t *signals = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *signal = json_pack("{sI}", "signo", (json_int_t)rows[i].signo);
+
+		stats_json(signal, &signal_stats_layout, rows[i].stats);
+		json_object_set_new(signals, rows[i].name, signal);
 	}
+	return signals;
+}
+
+static json_t *edges_json(const struct summary *s)
+{
+	json_t *edges = json_array();
+
 	for (size_t i = 0; i < s->nedges; i++) {
 		const struct edge_row *e = &s->edges[i];
 
@@ -135,6 +153,13 @@ static json_t *summary_json(const struct summary *s)
 			"wakee", "pid", (json_int_t)e->wakee_pid, "comm", e->wakee_comm,
 			"mechanism", mechanism_name(e->mechanism), "count", (json_int_t)e->count));
 	}
+	return edges;
+}
+
+static json_t *locks_json(const struct summary *s)
+{
+	json_t *locks = json_array();
+
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct lock_row *l = &s->locks[i];
 		json_t *callers = json_array();
@@ -147,41 +172,33 @@ static json_t *summary_json(const struct summary *s)
 			"total_ns", (json_int_t)l->total_ns, "max_ns", (json_int_t)l->max_ns,
 			"callers", callers));
 	}
-	for (size_t i = 0; i < s->nintervals; i++)
-		json_array_append_new(intervals, json_pack("{sI sI}",
-			"start_ns", (json_int_t)s->intervals[i].start_ns,
-			"end_ns", (json_int_t)s->intervals[i].end_ns));
-	for (size_t i = 0; i < drop_field_count; i++)
-		json_object_set_new(drops, drop_fields[i].name,
-				    json_integer(drop_value(&s->drops, &drop_fields[i])));
-	for (size_t i = 0; i < drop_note_count; i++)
-		json_object_set_new(drops, drop_notes[i].name,
-				    json_integer(drop_value(&s->drops, &drop_notes[i])));
+	return locks;
+}
+
+json_t *summary_to_json(const struct summary *s)
+{
+	json_t *mechanisms = json_object(), *unavailable = json_array();
+
+	for (int m = 1; m < MECH__COUNT; m++)
+		if (summary_mechanism_active(s, m))
+			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
 	for (size_t i = 0; i < s->nunavailable; i++)
 		json_array_append_new(unavailable, json_pack("{ss ss}",
 			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
-
-	root = json_pack("{ss s{ss ss} s{ss ss si}"
-			 " s{ss so so so so sI so}"
-			 " sI sI sI so"
-			 " so so so so so}",
+	return json_pack("{ss s{ss ss} s{ss ss si} so sI sI sI so so so so so so}",
 		"schema", SUMMARY_SCHEMA,
 		"tool", "name", "ipctrace", "version", s->tool_version,
 		"host", "kernel", s->kernel, "arch", s->arch, "ncpus", s->ncpus,
-		"target", "mode", s->mode,
-		"workload", s->workload ? json_string(s->workload) : json_null(),
-		"command", command, "pids", pids, "processes", processes,
-		"exit_status", (json_int_t)s->exit_status, "intervals", intervals,
+		"target", target_json(s),
 		"start_time_ns", (json_int_t)s->start_ns,
 		"duration_ns", (json_int_t)s->duration_ns,
 		"lost_events", (json_int_t)s->lost_events,
-		"drops", drops,
+		"drops", drops_json(s),
 		"unavailable", unavailable,
 		"mechanisms", mechanisms,
-		"signals", signals,
-		"wakeup_edges", edges,
-		"contended_locks", locks);
-	return root;
+		"signals", signals_json(s),
+		"wakeup_edges", edges_json(s),
+		"contended_locks", locks_json(s));
 }
 
 int dump_json(FILE *out, struct json_t *root)
@@ -197,9 +214,10 @@ int dump_json(FILE *out, struct json_t *root)
 	return err ? -1 : 0;
 }
 
-int render_json(FILE *out, const struct summary *s)
+int render_json(FILE *out, const struct summary *s, bool hist)
 {
-	return dump_json(out, summary_json(s));
+	(void)hist; /* the histograms are always in it */
+	return dump_json(out, summary_to_json(s));
 }
 
 /* ---- reading ---- */
@@ -265,27 +283,29 @@ static void get_string(struct reader *r, json_t *obj, const char *key, char *buf
 	snprintf(buf, len, "%s", json_string_value(v));
 }
 
-static void read_stats(struct reader *r, json_t *obj, struct syscall_stats *st, const char *where)
+/* the fields of a stats struct from obj, by its layout (see stats_json) */
+static void read_stats(struct reader *r, json_t *obj, const struct stats_layout *l, void *stats,
+		       const char *where)
 {
 	if (!json_is_object(obj)) {
 		fail(r, "%s: expected an object", where);
 		return;
 	}
-	st->count = get_u64(r, obj, "count", where);
-	st->errors = get_u64(r, obj, "errors", where);
-	st->bytes = get_u64(r, obj, "bytes", where);
-	st->total_ns = get_u64(r, obj, "total_ns", where);
-	st->max_ns = get_u64(r, obj, "max_ns", where);
-	st->blocked_count = get_u64(r, obj, "blocked_count", where);
-	st->blocked_ns = get_u64(r, obj, "blocked_ns", where);
-	st->contention_count = get_u64(r, obj, "contention_count", where);
-	st->contention_ns = get_u64(r, obj, "contention_ns", where);
-	get_hist(r, obj, "hist_log2_ns", st->hist, where);
+	for (size_t i = 0; i < l->nfields; i++) {
+		const struct stats_field *f = &l->fields[i];
+		json_t *from = f->group[0] ? json_object_get(obj, f->group) : obj;
+		char at[160];
+
+		snprintf(at, sizeof(at), "%s%s%s", where, f->group[0] ? "." : "", f->group);
+		if (f->merge == STATS_HIST)
+			get_hist(r, from, f->key, stats_slot(f, stats), at);
+		else
+			*stats_slot(f, stats) = get_u64(r, from, f->key, at);
+	}
 }
 
 static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t *obj)
 {
-	struct mechanism_stats *m = &s->mechanisms[mech];
 	json_t *syscalls = json_object_get(obj, "syscalls"), *value, *sub;
 	const char *name;
 	char where[128];
@@ -302,7 +322,7 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 
 		snprintf(row.syscall, sizeof(row.syscall), "%s", name);
 		if (!ops) {
-			read_stats(r, value, &row.stats, where);
+			read_stats(r, value, &syscall_stats_layout, &row.stats, where);
 			summary_add_syscall(s, &row);
 			continue;
 		}
@@ -311,39 +331,19 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 			struct syscall_row op_row = row;
 
 			snprintf(op_row.op, sizeof(op_row.op), "%s", op);
-			read_stats(r, sub, &op_row.stats, where);
+			read_stats(r, sub, &syscall_stats_layout, &op_row.stats, where);
 			summary_add_syscall(s, &op_row);
 		}
 	}
-	sub = json_object_get(obj, "wakeups");
-	m->wakeups = get_u64(r, sub, "count", where);
-	m->wakeup_latency_ns = get_u64(r, sub, "latency_total_ns", where);
-	m->wakeup_latency_max_ns = get_u64(r, sub, "latency_max_ns", where);
-	get_hist(r, sub, "latency_hist_log2_ns", m->wakeup_hist, where);
-	sub = json_object_get(obj, "blocked");
-	m->blocked_count = get_u64(r, sub, "count", where);
-	m->blocked_ns = get_u64(r, sub, "total_ns", where);
-	m->blocked_max_ns = get_u64(r, sub, "max_ns", where);
-	get_hist(r, sub, "hist_log2_ns", m->blocked_hist, where);
-	sub = json_object_get(obj, "contention");
-	m->contention_count = get_u64(r, sub, "count", where);
-	m->contention_ns = get_u64(r, sub, "total_ns", where);
-	m->contention_max_ns = get_u64(r, sub, "max_ns", where);
-	m->page_faults = get_u64(r, obj, "page_faults", where);
+	read_stats(r, obj, &mechanism_stats_layout, &s->mechanisms[mech], where);
 }
 
-static void read_summary(struct reader *r, json_t *root, struct summary *s)
+/* target: what was traced, and how it ended */
+static void read_target(struct reader *r, json_t *target, struct summary *s)
 {
-	json_t *target = json_object_get(root, "target"), *host = json_object_get(root, "host");
-	json_t *v, *item, *mechanisms, *drops;
-	const char *key;
+	json_t *v, *item;
 	size_t i;
 
-	get_string(r, json_object_get(root, "tool"), "version", s->tool_version,
-		   sizeof(s->tool_version), "tool");
-	get_string(r, host, "kernel", s->kernel, sizeof(s->kernel), "host");
-	get_string(r, host, "arch", s->arch, sizeof(s->arch), "host");
-	s->ncpus = get_u64(r, host, "ncpus", "host");
 	get_string(r, target, "mode", s->mode, sizeof(s->mode), "target");
 	v = json_object_get(target, "workload");
 	if (json_is_string(v))
@@ -381,52 +381,63 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 	if (!json_is_integer(v))
 		fail(r, "target.exit_status: expected an integer");
 	s->exit_status = json_integer_value(v);
-	s->start_ns = get_u64(r, root, "start_time_ns", "summary");
-	s->duration_ns = get_u64(r, root, "duration_ns", "summary");
-	s->lost_events = get_u64(r, root, "lost_events", "summary");
-	drops = json_object_get(root, "drops");
-	for (i = 0; i < drop_field_count; i++)
+}
+
+/* drops, by the drop tables; the notes are absent from older files */
+static void read_drops(struct reader *r, json_t *drops, struct summary *s)
+{
+	for (size_t i = 0; i < drop_field_count; i++)
 		*drop_slot(&s->drops, &drop_fields[i]) = get_u64(r, drops, drop_fields[i].name, "drops");
-	for (i = 0; i < drop_note_count; i++)
-		if (json_object_get(drops, drop_notes[i].name)) /* absent from older files */
+	for (size_t i = 0; i < drop_note_count; i++)
+		if (json_object_get(drops, drop_notes[i].name))
 			*drop_slot(&s->drops, &drop_notes[i]) =
 				get_u64(r, drops, drop_notes[i].name, "drops");
+}
 
-	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
-		char feature[NAME_LEN] = "", reason[160] = "";
+static void read_mechanisms(struct reader *r, json_t *mechanisms, struct summary *s)
+{
+	const char *key;
+	json_t *v;
 
-		get_string(r, item, "feature", feature, sizeof(feature), "unavailable[]");
-		get_string(r, item, "reason", reason, sizeof(reason), "unavailable[]");
-		summary_add_unavailable(s, feature, reason);
-	}
-	mechanisms = json_object_get(root, "mechanisms");
 	if (!json_is_object(mechanisms))
 		fail(r, "mechanisms: expected an object");
 	json_object_foreach(mechanisms, key, v) {
 		int mech = mechanism_from_name(key);
 
-		if (mech <= MECH_NONE) {
-			fail(r, "mechanisms.%s: unknown mechanism", key);
+		if (mech == MECH_NONE) {
+			fail(r, "mechanisms.%s: not a mechanism", key);
 			break;
+		}
+		if (mech < 0) { /* a later ipctrace's: left out, counted */
+			s->skipped++;
+			continue;
 		}
 		read_mechanism(r, s, mech, v);
 	}
-	json_object_foreach(json_object_get(root, "signals"), key, v) {
+}
+
+static void read_signals(struct reader *r, json_t *signals, struct summary *s)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(signals, key, v) {
 		__u64 signo = get_u64(r, v, "signo", "signals");
-		struct signal_stats *st;
 
 		if (signo == 0 || signo >= SIGNALS_MAX) {
 			fail(r, "signals.%s: signo out of range", key);
 			break;
 		}
-		st = &s->signals[signo];
-		st->generated = get_u64(r, v, "generated", "signals");
-		st->delivered = get_u64(r, v, "delivered", "signals");
-		st->ignored = get_u64(r, v, "ignored", "signals");
-		st->latency_ns = get_u64(r, v, "latency_total_ns", "signals");
-		st->latency_max_ns = get_u64(r, v, "latency_max_ns", "signals");
+		read_stats(r, v, &signal_stats_layout, &s->signals[signo], "signals");
 	}
-	json_array_foreach(json_object_get(root, "wakeup_edges"), i, item) {
+}
+
+static void read_edges(struct reader *r, json_t *edges, struct summary *s)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(edges, i, item) {
 		struct edge_row e = {};
 		json_t *waker = json_object_get(item, "waker"), *wakee = json_object_get(item, "wakee");
 		char mech[NAME_LEN] = "";
@@ -439,10 +450,18 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		e.mechanism = mechanism_from_name(mech);
 		e.count = get_u64(r, item, "count", "wakeup_edges[]");
 		if (e.mechanism < 0)
-			fail(r, "wakeup_edges[%zu].mechanism: unknown '%s'", i, mech);
-		summary_add_edge(s, &e);
+			s->skipped++;
+		else
+			summary_add_edge(s, &e);
 	}
-	json_array_foreach(json_object_get(root, "contended_locks"), i, item) {
+}
+
+static void read_locks(struct reader *r, json_t *locks, struct summary *s)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(locks, i, item) {
 		struct lock_row l = {};
 		char mech[NAME_LEN] = "", kind[NAME_LEN] = "";
 		json_t *callers = json_object_get(item, "callers"), *caller;
@@ -453,8 +472,8 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		get_string(r, item, "key", l.key, sizeof(l.key), "contended_locks[]");
 		l.mechanism = mechanism_from_name(mech);
 		l.kind = lock_kind_from_name(kind);
-		if (l.mechanism < 0 || l.kind < 0)
-			fail(r, "contended_locks[%zu]: unknown mechanism or kind", i);
+		if (l.kind < 0)
+			fail(r, "contended_locks[%zu]: unknown kind '%s'", i, kind);
 		l.waiters = get_u64(r, item, "waiters", "contended_locks[]");
 		l.count = get_u64(r, item, "count", "contended_locks[]");
 		l.total_ns = get_u64(r, item, "total_ns", "contended_locks[]");
@@ -465,8 +484,42 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 			snprintf(l.callers[c], CALLER_LEN, "%s", json_string_value(caller));
 			l.ncallers = c + 1;
 		}
-		summary_add_lock(s, &l);
+		if (l.mechanism < 0)
+			s->skipped++;
+		else
+			summary_add_lock(s, &l);
 	}
+}
+
+/* Every section, in the order the writer writes them; a section that fails
+ * says where, and the first failure is the one reported. */
+static void read_summary(struct reader *r, json_t *root, struct summary *s)
+{
+	json_t *host = json_object_get(root, "host");
+	json_t *item;
+	size_t i;
+
+	get_string(r, json_object_get(root, "tool"), "version", s->tool_version,
+		   sizeof(s->tool_version), "tool");
+	get_string(r, host, "kernel", s->kernel, sizeof(s->kernel), "host");
+	get_string(r, host, "arch", s->arch, sizeof(s->arch), "host");
+	s->ncpus = get_u64(r, host, "ncpus", "host");
+	read_target(r, json_object_get(root, "target"), s);
+	s->start_ns = get_u64(r, root, "start_time_ns", "summary");
+	s->duration_ns = get_u64(r, root, "duration_ns", "summary");
+	s->lost_events = get_u64(r, root, "lost_events", "summary");
+	read_drops(r, json_object_get(root, "drops"), s);
+	json_array_foreach(json_object_get(root, "unavailable"), i, item) {
+		char feature[NAME_LEN] = "", reason[160] = "";
+
+		get_string(r, item, "feature", feature, sizeof(feature), "unavailable[]");
+		get_string(r, item, "reason", reason, sizeof(reason), "unavailable[]");
+		summary_add_unavailable(s, feature, reason);
+	}
+	read_mechanisms(r, json_object_get(root, "mechanisms"), s);
+	read_signals(r, json_object_get(root, "signals"), s);
+	read_edges(r, json_object_get(root, "wakeup_edges"), s);
+	read_locks(r, json_object_get(root, "contended_locks"), s);
 }
 
 /* The summary in root (NULL: jerr says why), read from NAME; frees root. */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "procfs.h"
 #include "target.h"
-#include "tracer.h"
+#include "exitcodes.h"
 
 static int switch_user(const struct passwd *pw)
 {

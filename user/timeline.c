@@ -19,10 +19,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "output.h"
 #include "timeline.h"
-#include "tracer.h"
+#include "exitcodes.h"
 
 #define DRAIN_PERIOD_NS 10000000 /* 10 ms */
 #define SEEN_SLOTS 65536

@@ -20,13 +20,15 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include "names.h"
+#include "classify.h"
+#include "mechanisms.h"
 #include "corebtf.h"
+#include "exitcodes.h"
 #include "procfs.h"
 #include "ipctrace.skel.h"
+#include "stats.h"
 #include "symbols.h"
 #include "tracer.h"
 
@@ -79,17 +81,6 @@ static __u64 now_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* The running kernel is X.Y or later (by its release string). */
-static bool kernel_at_least(unsigned int major, unsigned int minor)
-{
-	unsigned int kernel_major, kernel_minor;
-	struct utsname u;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &kernel_major, &kernel_minor) != 2)
-		return false;
-	return kernel_major > major || (kernel_major == major && kernel_minor >= minor);
 }
 
 static int check_privileges(void)
@@ -198,7 +189,7 @@ static int attach_programs(struct tracer *t, struct summary *s)
 		int err, status;
 
 		if (!f || !bpf_program__autoload(prog))
-			continue; /* not a hook: finish is tail-called */
+			continue; /* not a hook: end_call is tail-called */
 		link = bpf_program__attach(prog);
 		err = link ? 0 : -errno;
 		if (!err) {
@@ -332,7 +323,7 @@ static __u32 dev_shm_kernel_dev(void)
 /* Open, configure and load, resolving CO-RE against core_btf (NULL: the
  * kernel's own BTF): 0, -1 if the load failed, or an exit status. */
 static int open_and_load(struct tracer *t, const struct tracer_options *o, const char *core_btf,
-			 struct summary *s, int *load_err)
+			 bool prev_state, struct summary *s, int *load_err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf);
 	int status;
@@ -351,7 +342,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, const
 	t->skel->rodata->capture_stacks = o->stacks;
 	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
 	t->skel->rodata->emit_events = o->events;
-	t->skel->rodata->switch_passes_prev_state = kernel_at_least(5, 18);
+	t->skel->rodata->switch_passes_prev_state = prev_state;
 	/* without --timeline the ring buffer is never written: keep it one page */
 	bpf_map__set_max_entries(t->skel->maps.events,
 				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
@@ -367,7 +358,7 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 {
 	const char *btf_path = o->btf_path ? o->btf_path : DEFAULT_BTF;
 	char core_btf[PATH_MAX];
-	bool cached = false;
+	bool cached = false, prev_state;
 	size_t obj_len;
 	const void *obj;
 	int err = 0, status;
@@ -386,16 +377,19 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 		return EXIT_UNAVAILABLE;
 	}
 	obj = ipctrace_bpf__elf_bytes(&obj_len);
-	if (o->btf_path)
+	if (o->btf_path) {
 		snprintf(core_btf, sizeof(core_btf), "%s", o->btf_path);
-	else
-		cached = corebtf_path(core_btf, sizeof(core_btf), btf_path, obj, obj_len, o->verbose);
-	status = open_and_load(t, o, o->btf_path || cached ? core_btf : NULL, s, &err);
+		prev_state = corebtf_switch_passes_prev_state(btf_path);
+	} else {
+		cached = corebtf_path(core_btf, sizeof(core_btf), btf_path, obj, obj_len, o->verbose,
+				      &prev_state);
+	}
+	status = open_and_load(t, o, o->btf_path || cached ? core_btf : NULL, prev_state, s, &err);
 	if (status < 0 && cached) {
 		/* once more with the whole kernel BTF: if that loads, the cached
 		 * one was at fault (not the verifier, lockdown, ...): drop it */
 		ipctrace_bpf__destroy(t->skel);
-		status = open_and_load(t, o, NULL, s, &err);
+		status = open_and_load(t, o, NULL, prev_state, s, &err);
 		if (!status)
 			corebtf_forget(core_btf);
 	}
@@ -520,7 +514,7 @@ static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 		if (bpf_map_lookup_elem(fd, &key, values))
 			continue;
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			stats_add(&row.stats, &values[cpu]);
+			syscall_stats_add(&row.stats, &values[cpu]);
 		if (name)
 			snprintf(row.syscall, sizeof(row.syscall), "%s", name);
 		else
@@ -551,24 +545,8 @@ static int collect_mechanisms(struct tracer *t, struct summary *s, int ncpus)
 
 		if (bpf_map_lookup_elem(fd, &mech, values))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++) {
-			const struct mechanism_stats *v = &values[cpu];
-
-			m->wakeups += v->wakeups;
-			m->wakeup_latency_ns += v->wakeup_latency_ns;
-			max_into(&m->wakeup_latency_max_ns, v->wakeup_latency_max_ns);
-			m->blocked_count += v->blocked_count;
-			m->blocked_ns += v->blocked_ns;
-			max_into(&m->blocked_max_ns, v->blocked_max_ns);
-			m->contention_count += v->contention_count;
-			m->contention_ns += v->contention_ns;
-			max_into(&m->contention_max_ns, v->contention_max_ns);
-			m->page_faults += v->page_faults;
-			for (int i = 0; i < HIST_SLOTS; i++) {
-				m->wakeup_hist[i] += v->wakeup_hist[i];
-				m->blocked_hist[i] += v->blocked_hist[i];
-			}
-		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			stats_merge(&mechanism_stats_layout, m, &values[cpu]);
 	}
 	free(values);
 	return 0;
@@ -586,13 +564,8 @@ static int collect_signals(struct tracer *t, struct summary *s, int ncpus)
 
 		if (bpf_map_lookup_elem(fd, &sig, values))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++) {
-			st->generated += values[cpu].generated;
-			st->delivered += values[cpu].delivered;
-			st->ignored += values[cpu].ignored;
-			st->latency_ns += values[cpu].latency_ns;
-			max_into(&st->latency_max_ns, values[cpu].latency_max_ns);
-		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			stats_merge(&signal_stats_layout, st, &values[cpu]);
 	}
 	free(values);
 	return 0;
@@ -697,85 +670,96 @@ static void add_caller(struct lock_row *l, const char *caller)
 	snprintf(l->callers[l->ncallers++], CALLER_LEN, "%s", caller);
 }
 
+/* One row of the lock_waits map: a (lock, waiter, call site) and its waits. */
+struct lock_wait {
+	struct lock_wait_key key;
+	struct lock_wait_stats stats;
+};
+
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
+
+/* The lock a wait was on, whoever waited: (kind, mechanism, object, offset). */
+static int compare_locks(const struct lock_wait_key *a, const struct lock_wait_key *b)
+{
+	if (a->kind != b->kind)
+		return CMP(a->kind, b->kind);
+	if (a->mechanism != b->mechanism)
+		return CMP(a->mechanism, b->mechanism);
+	if (a->object != b->object)
+		return CMP(a->object, b->object);
+	return CMP(a->offset, b->offset);
+}
+
+/* by lock, then waiter: a lock's rows and each waiter's are adjacent */
+static int compare_lock_waits(const void *a, const void *b)
+{
+	const struct lock_wait_key *x = &((const struct lock_wait *)a)->key;
+	const struct lock_wait_key *y = &((const struct lock_wait *)b)->key;
+	int c = compare_locks(x, y);
+
+	if (c)
+		return c;
+	if (x->waiter_pid != y->waiter_pid)
+		return CMP(x->waiter_pid, y->waiter_pid);
+	return CMP(x->stack_id, y->stack_id);
+}
+
+static void add_lock_wait(struct tracer *t, struct lock_row *row, const struct lock_wait *w)
+{
+	char caller[CALLER_LEN];
+
+	row->count += w->stats.count;
+	row->total_ns += w->stats.total_ns;
+	max_into(&row->max_ns, w->stats.max_ns);
+	if (w->key.kind == LOCK_KERNEL) {
+		describe_kernel_caller(t, w->key.stack_id, caller, sizeof(caller));
+		add_caller(row, caller);
+	} else if (w->key.kind == LOCK_FUTEX && w->key.stack_id >= 0) {
+		describe_user_stack(t, w->key.waiter_pid, w->key.stack_id, caller, sizeof(caller));
+		add_caller(row, caller);
+	}
+}
+
+/* The map's rows are per (lock, waiter, call site): sorted, each lock's are
+ * adjacent and become one row of the summary. */
 static void collect_locks(struct tracer *t, struct summary *s)
 {
 	int fd = bpf_map__fd(t->skel->maps.lock_waits);
-	struct lock_wait_key key, *prev = NULL, *keys = NULL;
-	struct lock_wait_stats *values = NULL;
-	size_t n = 0, capacity = 0;
+	struct lock_wait_key key, *prev = NULL;
+	struct lock_wait *waits = NULL, w;
+	size_t n = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		prev = &key;
-		if (n == capacity) {
-			struct lock_wait_key *more_keys;
-			struct lock_wait_stats *more_values;
-
-			/* on failure the old arrays stay ours, to free at out: */
-			capacity = capacity ? 2 * capacity : 64;
-			more_keys = realloc(keys, capacity * sizeof(*keys));
-			if (more_keys)
-				keys = more_keys;
-			more_values = realloc(values, capacity * sizeof(*values));
-			if (more_values)
-				values = more_values;
-			if (!more_keys || !more_values)
-				goto out;
-		}
-		if (bpf_map_lookup_elem(fd, &key, &values[n]))
+		w.key = key;
+		if (bpf_map_lookup_elem(fd, &key, &w.stats))
 			continue;
-		keys[n++] = key;
+		if (array_append((void **)&waits, &n, sizeof(w), &w))
+			break; /* out of memory: the locks read so far */
 	}
+	if (n)
+		qsort(waits, n, sizeof(*waits), compare_lock_waits);
 	/* /proc/kallsyms takes long to read (a second under emulation): once a
 	 * run, and only for kernel locks */
 	for (size_t i = 0; i < n && !t->ksyms && !t->ksyms_failed; i++) {
-		if (keys[i].kind != LOCK_KERNEL)
+		if (waits[i].key.kind != LOCK_KERNEL)
 			continue;
 		t->ksyms = ksyms_load();
 		t->ksyms_failed = !t->ksyms;
 	}
-	/* one lock row per (kind, mechanism, object, offset); rows are per waiter */
-	for (size_t i = 0; i < n; i++) {
-		struct lock_row row = { .mechanism = keys[i].mechanism, .kind = keys[i].kind };
-		bool seen = false;
+	for (size_t first = 0, i; first < n; first = i) {
+		struct lock_row row = { .mechanism = waits[first].key.mechanism,
+					.kind = waits[first].key.kind };
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = keys[j].kind == keys[i].kind && keys[j].mechanism == keys[i].mechanism &&
-			       keys[j].object == keys[i].object && keys[j].offset == keys[i].offset;
-		if (seen)
-			continue;
-		describe_lock(&keys[i], row.key, sizeof(row.key));
-		for (size_t j = i; j < n; j++) {
-			char caller[CALLER_LEN];
-			bool same_waiter = false;
-
-			if (keys[j].kind != keys[i].kind || keys[j].mechanism != keys[i].mechanism ||
-			    keys[j].object != keys[i].object || keys[j].offset != keys[i].offset)
-				continue;
-			for (size_t k = i; k < j && !same_waiter; k++)
-				same_waiter = keys[k].waiter_pid == keys[j].waiter_pid &&
-					      keys[k].kind == keys[j].kind &&
-					      keys[k].object == keys[j].object &&
-					      keys[k].offset == keys[j].offset &&
-					      keys[k].mechanism == keys[j].mechanism;
-			if (!same_waiter)
+		describe_lock(&waits[first].key, row.key, sizeof(row.key));
+		for (i = first; i < n && !compare_locks(&waits[i].key, &waits[first].key); i++) {
+			if (i == first || waits[i].key.waiter_pid != waits[i - 1].key.waiter_pid)
 				row.waiters++;
-			row.count += values[j].count;
-			row.total_ns += values[j].total_ns;
-			max_into(&row.max_ns, values[j].max_ns);
-			if (keys[j].kind == LOCK_KERNEL) {
-				describe_kernel_caller(t, keys[j].stack_id, caller, sizeof(caller));
-				add_caller(&row, caller);
-			} else if (keys[j].kind == LOCK_FUTEX && keys[j].stack_id >= 0) {
-				describe_user_stack(t, keys[j].waiter_pid, keys[j].stack_id, caller,
-						    sizeof(caller));
-				add_caller(&row, caller);
-			}
+			add_lock_wait(t, &row, &waits[i]);
 		}
 		summary_add_lock(s, &row);
 	}
-out:
-	free(keys);
-	free(values);
+	free(waits);
 }
 
 static void collect_processes(struct tracer *t, struct summary *s)

@@ -9,17 +9,6 @@
 #include <sys/types.h>
 #include "summary.h"
 
-/* Documented exit statuses of ipctrace's own failures (sysexits.h). */
-#define EXIT_USAGE 64       /* bad command line */
-#define EXIT_DATAERR 65     /* a file to read is not a valid summary */
-#define EXIT_NOINPUT 66     /* a file to read, or a process to attach to, does not exist */
-#define EXIT_UNAVAILABLE 69 /* the kernel lacks what ipctrace needs (BTF, BPF) */
-#define EXIT_SOFTWARE 70    /* BPF load or attach failed */
-#define EXIT_CANTCREAT 73   /* an output file cannot be written */
-#define EXIT_NOPERM 77      /* not root and lacking CAP_BPF/CAP_PERFMON */
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
-
 struct tracer_options {
 	const char *btf_path;          /* kernel BTF, default /sys/kernel/btf/vmlinux */
 	bool stacks;                   /* user stacks of futex waiters */

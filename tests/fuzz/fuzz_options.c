@@ -6,16 +6,18 @@
  * Only parsing is called (parse_run_args, parse_attach_options): nothing
  * is traced or run.  Crashes, leaks and undefined behaviour fail.
  *
- * main.c is included rather than linked: its parsers are static, and
- * keeping them so keeps the CLI one file.  Its main() is renamed away.
+ * The parsers are linked from the commands (cmd_run.c, cmd_attach.c),
+ * declared in cli.h.
  *
  * make fuzz FUZZ_SECONDS=60 runs it on tests/fuzz/corpus/options/.
  */
-#define main ipctrace_main
-#include "../../user/main.c"
-#undef main
-
+#define _GNU_SOURCE
+#include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
 
 #define MAX_ARGS 64
 
@@ -65,11 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	reset_getopt();
 	if (attach) {
-		struct attach_options o = { .common.format = FORMAT_TEXT };
+		struct attach_options o = { .common.help = attach_help };
 
 		parse_attach_options(&o, argc, argv);
 	} else {
-		struct run_options o = { .format = FORMAT_TEXT };
+		struct run_options o = { .help = run_help };
 		const struct workload_info *workload;
 
 		parse_run_args(&o, argc, argv, &workload, args, &nargs);

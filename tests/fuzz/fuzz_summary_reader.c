@@ -12,7 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "summary.h"
+#include "formats.h"
+#include "summary_json.h"
 
 static FILE *devnull;
 
@@ -27,12 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		devnull = fopen("/dev/null", "w");
 	if (summary_read_json_buffer((const char *)data, size, "input", &s, err, sizeof(err)))
 		return 0;
-	render(devnull, &s, FORMAT_TEXT, true);
-	render(devnull, &s, FORMAT_CSV, false);
-	render(devnull, &s, FORMAT_HTML, true);
+	for (size_t i = 0; i < output_format_count; i++)
+		output_formats[i].render(devnull, &s, true);
 
 	memory = open_memstream(&json, &json_len);
-	if (!memory || render(memory, &s, FORMAT_JSON, false))
+	if (!memory || format_by_name("json")->render(memory, &s, false))
 		abort();
 	fclose(memory);
 	if (summary_read_json_buffer(json, json_len, "rendered", &again, err, sizeof(err))) {

@@ -120,7 +120,7 @@ static void test_csv_and_json_forms(void **state)
 
 	(void)state;
 	two_inputs(in);
-	assert_int_equal(render_compare(out, in, 2, FORMAT_CSV), 0);
+	assert_int_equal(compare_render_csv(out, in, 2), 0);
 	fclose(out);
 	assert_non_null(strstr(text, "mechanism,metric,pipe-pi,b.json\r\npipe,syscalls,20,0\r\n"));
 	assert_non_null(strstr(text, "\r\nfutex,contention_ns,1500000,0\r\n"));
@@ -129,7 +129,7 @@ static void test_csv_and_json_forms(void **state)
 
 	text = NULL;
 	out = open_memstream(&text, &len);
-	assert_int_equal(render_compare(out, in, 2, FORMAT_JSON), 0);
+	assert_int_equal(compare_render_json(out, in, 2), 0);
 	fclose(out);
 	root = json_loads(text, 0, &err);
 	assert_non_null(root);

@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "summary.h"
+#include "figures.h"
+#include "render.h"
 
 #define HOSTILE "<script>alert(\"x\")</script>"
 #define HOSTILE_ESCAPED "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -23,7 +24,7 @@ static char *render_to_string(const struct summary *s)
 	FILE *out = open_memstream(&text, &len);
 
 	assert_non_null(out);
-	assert_int_equal(render_html(out, s), 0);
+	assert_int_equal(render_html(out, s, false), 0);
 	assert_int_equal(fclose(out), 0);
 	return text;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Names for humans: mechanisms, syscalls and futex operations, and the rule
- * table that tells the BPF side how to classify each traced syscall. */
-#ifndef IPCTRACE_NAMES_H
-#define IPCTRACE_NAMES_H
+/* Classification policy: the rule table that tells the BPF side how to
+ * classify each traced syscall, and the names of syscalls, futex operations
+ * and signals. */
+#ifndef IPCTRACE_CLASSIFY_H
+#define IPCTRACE_CLASSIFY_H
 
 #include <linux/types.h>
 #include <stdbool.h>
@@ -18,8 +19,6 @@ struct traced_syscall {
 extern const struct traced_syscall traced_syscalls[];
 extern const size_t traced_syscall_count;
 
-const char *mechanism_name(int mechanism);
-int mechanism_from_name(const char *name); /* -1 if unknown */
 /* "read", or NULL for a syscall ipctrace does not trace */
 const char *syscall_name(int nr);
 int syscall_from_name(const char *name); /* -1 if unknown */
@@ -27,8 +26,7 @@ int syscall_from_name(const char *name); /* -1 if unknown */
 const char *futex_op_name(unsigned int op);
 int futex_op_from_name(const char *name); /* -1 if unknown */
 const char *signal_name(int signo); /* "SIGUSR1"; NULL if none */
-const char *lock_kind_name(int kind); /* enum lock_kind: "futex", "kernel", ... */
-int lock_kind_from_name(const char *name); /* -1 if unknown */
+void signal_label(int signo, char *buf, size_t len); /* its name, else "SIG33" */
 void fill_syscall_rules(struct syscall_rule rules[MAX_SYSCALL_NR]);
 
 #endif

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The one user-side table of what is traced: each syscall, its name, and
- * the rule by which bpf/ipctrace.bpf.c finds its mechanism.  Adding a
- * syscall to a mechanism is one row here.
+ * Classification policy, the user half: the one table of what is traced,
+ * each syscall, its name, and the rule by which bpf/ipctrace.bpf.c (with
+ * bpf/classify.bpf.h) finds its mechanism.  Adding a syscall to a mechanism
+ * is one row here.  Also the names the rows carry: syscalls, futex
+ * operations, signals.
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include "names.h"
+#include "classify.h"
 
 /* futex2 syscalls newer than Debian 12's headers (x86_64 numbers) */
 #ifndef SYS_futex_waitv
@@ -129,65 +131,11 @@ const struct traced_syscall traced_syscalls[] = {
 
 const size_t traced_syscall_count = sizeof(traced_syscalls) / sizeof(traced_syscalls[0]);
 
-static const char *const mechanism_names[MECH__COUNT] = {
-	[MECH_NONE] = "none",
-	[MECH_PIPE] = "pipe",
-	[MECH_FIFO] = "fifo",
-	[MECH_MQ_POSIX] = "mq_posix",
-	[MECH_MQ_SYSV] = "mq_sysv",
-	[MECH_SEM_SYSV] = "sem_sysv",
-	[MECH_SHM] = "shm",
-	[MECH_FUTEX] = "futex",
-	[MECH_SIGNAL] = "signal",
-	[MECH_UNIX_SOCKET] = "unix_socket",
-	[MECH_INET_SOCKET] = "inet_socket",
-	[MECH_FILE] = "file",
-	[MECH_OTHER] = "other",
-	[MECH_TIMER] = "timer",
-};
-
-static const char *const lock_kind_names[] = {
-	[LOCK_FUTEX] = "futex",
-	[LOCK_KERNEL] = "kernel",
-	[LOCK_FLOCK] = "flock",
-	[LOCK_SEMOP] = "semop",
-};
-
 static const char *const futex_op_names[] = {
 	"WAIT", "WAKE", "FD", "REQUEUE", "CMP_REQUEUE", "WAKE_OP", "LOCK_PI",
 	"UNLOCK_PI", "TRYLOCK_PI", "WAIT_BITSET", "WAKE_BITSET", "WAIT_REQUEUE_PI",
 	"CMP_REQUEUE_PI", "LOCK_PI2",
 };
-
-const char *mechanism_name(int mechanism)
-{
-	if (mechanism < 0 || mechanism >= MECH__COUNT)
-		return "unknown";
-	return mechanism_names[mechanism];
-}
-
-int mechanism_from_name(const char *name)
-{
-	for (int m = 0; m < MECH__COUNT; m++)
-		if (!strcmp(mechanism_names[m], name))
-			return m;
-	return -1;
-}
-
-const char *lock_kind_name(int kind)
-{
-	if (kind <= 0 || kind >= (int)(sizeof(lock_kind_names) / sizeof(lock_kind_names[0])))
-		return "?";
-	return lock_kind_names[kind];
-}
-
-int lock_kind_from_name(const char *name)
-{
-	for (size_t i = 1; i < sizeof(lock_kind_names) / sizeof(lock_kind_names[0]); i++)
-		if (!strcmp(lock_kind_names[i], name))
-			return i;
-	return -1;
-}
 
 const char *syscall_name(int nr)
 {
@@ -243,6 +191,16 @@ const char *signal_name(int signo)
 		return NULL;
 	snprintf(buf, sizeof(buf), "SIG%s", abbrev);
 	return buf;
+}
+
+void signal_label(int signo, char *buf, size_t len)
+{
+	const char *name = signal_name(signo);
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "SIG%d", signo);
 }
 
 void fill_syscall_rules(struct syscall_rule rules[MAX_SYSCALL_NR])

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `ipctrace attach`: trace running processes until Ctrl-C, a duration, or
+ * their exit, with interim reports per interval. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "exitcodes.h"
+#include "procfs.h"
+#include "render.h"
+#include "timeline.h"
+
+void attach_help(FILE *out)
+{
+	fputs("Usage: ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME\n"
+	      "\n"
+	      "Trace running processes, every thread they have and, unless --no-follow,\n"
+	      "their descendants, until Ctrl-C, the duration, or their exit.  Detaching\n"
+	      "leaves them and their IPC state untouched.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
+	      "      --comm NAME        trace every process with this command name\n"
+	      "      --no-follow        not the processes they fork from now on\n"
+	      "  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
+	      "  -i, --interval SECS    print an interim report every SECS (0.1 or more)\n", out);
+	print_output_options(out);
+	fputs("      --stacks           record user stacks of futex waiters\n"
+	      "      --timeline FILE    write every IPC event as Chrome Trace JSON (Perfetto)\n"
+	      "      --ringbuf-size N   its BPF ring buffer, bytes (default 16 MiB)\n", out);
+	print_tracing_options(out);
+	fputs("\n"
+	      "Examples:\n"
+	      "  sudo ipctrace attach -p 1234 -d 10         # a running process, 10 seconds\n"
+	      "  sudo ipctrace attach --comm nginx -i 1     # every nginx, a report a second\n"
+	      "\n"
+	      "Exit status: 0, also when stopped by SIGINT/SIGTERM; 66 if no process could\n"
+	      "be traced; else ipctrace's own failure (ipctrace --help lists them).\n", out);
+}
+
+#define INTERVAL_MIN_S 0.1
+
+static int parse_seconds(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 31536000)
+		return usage_error("expected a number of seconds in (0, 31536000], got '%s'", arg);
+	*out = v;
+	return 0;
+}
+
+static int parse_pid_list(struct attach_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	if (!copy)
+		return EXIT_SOFTWARE;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = strtol(tok, &end, 10);
+		if (errno || *end || pid <= 0 || pid > 4194304) {
+			free(copy);
+			return usage_error("-p: expected process ids, got '%s'", arg);
+		}
+		if (o->npids == ATTACH_MAX) {
+			free(copy);
+			return usage_error("-p: too many processes (at most 1024)%s", "");
+		}
+		o->pids[o->npids++] = pid;
+	}
+	free(copy);
+	return 0;
+}
+
+enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW };
+
+int parse_attach_options(struct attach_options *o, int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		TRACING_OPTIONS,
+		{}
+	};
+	int opt, status;
+
+	optind = 1;
+	argv[0] = "ipctrace"; /* getopt's messages name the program */
+	while ((opt = getopt_long(argc, argv, "p:d:i:o:f:qvh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			status = parse_pid_list(o, optarg);
+			break;
+		case OPT_COMM:
+			o->comm = optarg;
+			status = 0;
+			break;
+		case OPT_FOLLOW:
+		case OPT_NO_FOLLOW:
+			o->no_follow = opt == OPT_NO_FOLLOW;
+			status = 0;
+			break;
+		case 'd':
+			status = parse_seconds(optarg, &o->duration_s);
+			break;
+		case 'i':
+			status = parse_seconds(optarg, &o->interval_s);
+			/* reports are for people; and a floor bounds catching up on late ticks */
+			if (!status && o->interval_s < INTERVAL_MIN_S)
+				status = usage_error("-i: expected at least 0.1 seconds, got '%s'",
+						     optarg);
+			break;
+		case '?':
+			return EXIT_USAGE;
+		default:
+			status = handle_run_option(&o->common, opt, optarg);
+		}
+		if (status)
+			return status;
+	}
+	if (optind != argc)
+		return usage_error("attach: unexpected argument '%s'", argv[optind]);
+	if (!o->npids && !o->comm)
+		return usage_error("attach: give -p PID or --comm NAME%s", "");
+	return 0;
+}
+
+static void print_interval(const struct run_options *o, const struct summary *run,
+			   const struct summary *now, const struct summary *before, __u64 start_ns)
+{
+	struct summary delta = *now;
+
+	memcpy(delta.mode, run->mode, sizeof(delta.mode));
+	delta.command = run->command;
+	delta.ncommand = run->ncommand;
+
+	/* a shallow copy whose row arrays are rewritten in place: copy them */
+	delta.syscalls = malloc(sizeof(*delta.syscalls) * (now->nsyscalls ? now->nsyscalls : 1));
+	if (!delta.syscalls)
+		return;
+	memcpy(delta.syscalls, now->syscalls, sizeof(*delta.syscalls) * now->nsyscalls);
+	summary_subtract(&delta, before);
+	delta.duration_ns = now->duration_ns - start_ns;
+	printf("\n--- interval %.3f s .. %.3f s ---", start_ns / 1e9, now->duration_ns / 1e9);
+	render_text(stdout, &delta, o->hist);
+	fflush(stdout);
+	free(delta.syscalls);
+}
+
+/* Add the requested processes; each failure is one line, the rest go on. */
+static size_t attach_targets(struct tracer *tracer, struct attach_options *o, struct summary *s)
+{
+	/* what they mapped before we came is unknown: look at their page faults */
+	__u8 flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
+	size_t traced = 0;
+
+	if (o->comm) {
+		size_t n = procfs_find_comm(o->comm, o->pids + o->npids, ATTACH_MAX - o->npids);
+
+		if (!n)
+			fprintf(stderr, "ipctrace: --comm %s: no such process\n", o->comm);
+		o->npids += n;
+	}
+	/* following a process means its whole tree: the children it already has too */
+	if (!o->no_follow)
+		o->npids += procfs_descendants(o->pids, o->npids, o->pids + o->npids,
+					       ATTACH_MAX - o->npids);
+	for (size_t i = 0; i < o->npids; i++) {
+		pid_t pid = o->pids[i];
+		char comm[COMM_LEN] = "?";
+		int err;
+
+		if (procfs_comm(pid, comm, sizeof(comm))) {
+			fprintf(stderr, "ipctrace: pid %d: no such process\n", pid);
+			continue;
+		}
+		if (procfs_is_kernel_thread(pid)) {
+			fprintf(stderr, "ipctrace: pid %d (%s) is a kernel thread: not traced\n", pid, comm);
+			continue;
+		}
+		if (pid == getpid()) {
+			fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
+			continue;
+		}
+		err = tracer_add_process(tracer, pid, flags);
+		if (err) {
+			fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,
+				err == -ESRCH ? "exited before it could be traced" : strerror(-err));
+			continue;
+		}
+		if (!traced) {
+			char cmdline[4096], *argv[64];
+			size_t argc = procfs_cmdline(pid, cmdline, sizeof(cmdline), argv, 64);
+
+			summary_set_command(s, NULL, argv, argc);
+		}
+		traced++;
+	}
+	return traced;
+}
+
+static void sleep_ns(__u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	nanosleep(&ts, NULL);
+}
+
+/* attach -i: when the next interim report is due, and what the last one saw */
+struct intervals {
+	__u64 every_ns;          /* 0: no interim reports */
+	__u64 next_ns;           /* the next tick, from the start of tracing */
+	__u64 start_ns;          /* where the next report's interval starts */
+	struct summary previous; /* the last collection, subtracted from the next */
+};
+
+/* One interim report: what happened since the last, printed and noted in run. */
+static void report_interval(struct tracer *t, const struct attach_options *o, struct summary *run,
+			    struct intervals *iv)
+{
+	struct summary current;
+
+	summary_init(&current);
+	if (tracer_collect(t, &current, 0)) {
+		fprintf(stderr, "ipctrace: reading the kernel maps failed: the interval due at "
+			"%.3f s goes into the next\n", iv->next_ns / 1e9);
+		summary_free(&current);
+		return;
+	}
+	print_interval(&o->common, run, &current, &iv->previous, iv->start_ns);
+	summary_add_interval(run, iv->start_ns, current.duration_ns);
+	iv->start_ns = current.duration_ns;
+	summary_free(&iv->previous);
+	iv->previous = current;
+}
+
+/* Until Ctrl-C, the duration, or every traced task has exited. */
+static void trace_until_stopped(struct tracer *t, const struct attach_options *o,
+				struct summary *run, struct intervals *iv)
+{
+	__u64 duration_ns = llround(o->duration_s * 1e9);
+
+	while (!stop_signal && tracer_live_tasks(t) > 0) {
+		__u64 elapsed = tracer_elapsed_ns(t);
+
+		/* every tick before the duration is reported, late ones too (a slow
+		 * machine, a long first symbol load): -d D -i I gives ceil(D/I) */
+		if (iv->every_ns && elapsed >= iv->next_ns &&
+		    (!duration_ns || iv->next_ns < duration_ns)) {
+			report_interval(t, o, run, iv);
+			iv->next_ns += iv->every_ns;
+			continue;
+		}
+		if (duration_ns && elapsed >= duration_ns)
+			break;
+		sleep_ns(20000000);
+	}
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_options o = { .common.help = attach_help };
+	struct intervals iv = {};
+	struct summary summary;
+	struct tracer tracer = {};
+	struct timeline *timeline = NULL;
+	int status;
+
+	status = parse_attach_options(&o, argc, argv);
+	if (status)
+		return status < 0 ? 0 : status;
+	summary_init(&iv.previous);
+	status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
+	if (status)
+		goto out;
+	if (!attach_targets(&tracer, &o, &summary)) {
+		fprintf(stderr, "ipctrace: no process to attach to\n");
+		status = EXIT_NOINPUT;
+		goto out;
+	}
+	if (!summary.command)
+		summary_set_command(&summary, NULL, NULL, 0);
+	iv.every_ns = llround(o.interval_s * 1e9); /* -i 0.3 is not 299999999 ns */
+	iv.next_ns = iv.every_ns;
+	trace_until_stopped(&tracer, &o, &summary, &iv);
+	tracer_mark_stopped(&tracer);
+	if (tracer_collect(&tracer, &summary, tracer.stop_ns)) {
+		fprintf(stderr, "ipctrace: reading the kernel maps failed\n");
+		status = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (iv.every_ns && summary.duration_ns > iv.start_ns) {
+		print_interval(&o.common, &summary, &summary, &iv.previous, iv.start_ns);
+		summary_add_interval(&summary, iv.start_ns, summary.duration_ns);
+	}
+	if (iv.every_ns)
+		printf("\n--- total ---");
+	if (timeline) {
+		status = timeline_close(timeline, &summary);
+		timeline = NULL;
+	}
+	if (!status)
+		status = emit(&o.common, &summary);
+out:
+	timeline_abort(timeline);
+	tracer_destroy(&tracer);
+	summary_free(&summary);
+	summary_free(&iv.previous);
+	return status;
+}
