@@ -164,7 +164,9 @@ def test_missing_pid_kernel_thread_and_partial_success(bpf, tmp_path):
 
 def test_attach_to_a_process_that_exits_ends_the_trace(bpf, tmp_path):
     """Every traced process gone: attach stops by itself with its report."""
-    short = start(["/bin/sh", "-c", "sleep 0.5; echo done"])
+    # long enough for attach to start first under emulation on a busy host (the
+    # kernel matrix saw 0.5 s run out)
+    short = start(["/bin/sh", "-c", "sleep 3; echo done"])
     out = tmp_path / "short.json"
     began = time.monotonic()
     run = attach("-p", short.pid, "-q", "-o", out)
