@@ -20,7 +20,9 @@
 #define TRACED_TASKS_MAX 16384 /* threads alive at once */
 #define PROCESSES_MAX 16384    /* processes of the traced tree, kept after they exit */
 #define SYSCALL_STATS_MAX 1024 /* (mechanism, syscall, operation) rows */
-#define WAKEUP_EDGES_MAX 4096  /* (waker, wakee, mechanism) */
+/* (waker, wakee, mechanism): an untraced waker is keyed by its process, not
+ * its thread, so a server's many untraced clients take one edge each */
+#define WAKEUP_EDGES_MAX 16384
 #define LOCK_WAITS_MAX 4096    /* (lock, waiter, call site) */
 #define SIGNALS_PENDING_MAX 1024 /* (process, signal) generated, not yet delivered */
 #define STACKS_MAX 4096        /* with --stacks: futex waiters' user stacks too */
@@ -42,7 +44,8 @@ enum mechanism {
 	MECH_UNIX_SOCKET,
 	MECH_INET_SOCKET,
 	MECH_FILE,
-	MECH_OTHER, /* wake-ups only: untraced waker, or waker outside IPC */
+	MECH_OTHER, /* wake-ups by no IPC call or by interrupts; multiplexed waits
+		     * that such a wake-up, a timeout or a signal ended */
 	MECH_TIMER, /* wake-ups only: timer expiry, idle task */
 	MECH__COUNT,
 };
@@ -90,6 +93,17 @@ struct syscall_key {
 	__u32 pad;
 };
 
+/* Why a multiplexed wait (epoll_wait, poll, select, ...) that slept ended its
+ * last sleep: its row counts each.  Only IPC puts the wait on an IPC row. */
+enum woken_by {
+	WOKEN_BY_IPC = 0,   /* a wake-up through the row's mechanism */
+	WOKEN_BY_TIMEOUT,   /* a timer (hrtimer callback, or the idle task) */
+	WOKEN_BY_SIGNAL,    /* a signal was sent, or the call ended with EINTR */
+	WOKEN_BY_NON_IPC,   /* a task in no IPC call (traced or not), a kernel thread */
+	WOKEN_BY_INTERRUPT, /* a hardirq, or a softirq not inside an inet call */
+	WOKEN_BY__COUNT,
+};
+
 struct syscall_stats {
 	__u64 count;
 	__u64 errors;
@@ -100,6 +114,7 @@ struct syscall_stats {
 	__u64 blocked_ns;
 	__u64 contention_count; /* calls that waited on a lock another task held */
 	__u64 contention_ns;
+	__u64 woken_by[WOKEN_BY__COUNT]; /* multiplexed waits that slept, by enum woken_by */
 	__u64 hist[HIST_SLOTS];
 };
 
@@ -129,10 +144,10 @@ struct signal_stats {
 };
 
 struct wakeup_edge {
-	__u32 waker_pid;
+	__u32 waker_pid; /* traced: the thread; untraced: its process; 0: interrupt or timer */
 	__u32 wakee_pid;
 	__u32 mechanism;
-	__u32 pad;
+	__u32 waker_untraced; /* 1: a task outside the trace, classified by its own call */
 };
 
 struct edge_stats {
@@ -181,7 +196,9 @@ struct call_state {
 	__u16 mechanism;
 	__u8 kind;
 	__u8 handler_restarts; /* a handler runs first, then the kernel restarts it */
-	__u32 pad;
+	__u8 wake_mechanism; /* the wake-up that ended the call's last sleep: its mechanism */
+	__u8 wake_by;        /* and its enum woken_by */
+	__u16 pad;
 };
 
 /*
@@ -199,7 +216,8 @@ struct task_state {
 	__u64 kernel_lock_addr;
 	__u16 woken_mechanism;
 	__u8 flags; /* TASK_* */
-	__u8 pad[5];
+	__u8 woken_by; /* enum woken_by of the last wake-up */
+	__u8 pad[4];
 };
 
 /* Held by ipctrace before exec: counting starts at its exec. */

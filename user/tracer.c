@@ -62,6 +62,10 @@ static const struct program_feature program_features[] = {
 	{ "page_fault_user", "shm_page_faults", false },
 	{ "hrtimer_expire_entry", "timer_wakeups", false },
 	{ "hrtimer_expire_exit", "timer_wakeups", false },
+	{ "irq_handler_entry", "interrupt_wakeups", false },
+	{ "irq_handler_exit", "interrupt_wakeups", false },
+	{ "softirq_entry", "interrupt_wakeups", false },
+	{ "softirq_exit", "interrupt_wakeups", false },
 };
 
 static bool verbose_libbpf;
