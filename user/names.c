@@ -146,6 +146,19 @@ static const char *const mechanism_names[MECH__COUNT] = {
 	[MECH_TIMER] = "timer",
 };
 
+static const char *const woken_by_names[WOKEN_BY__COUNT] = {
+	[WOKEN_BY_IPC] = "ipc",
+	[WOKEN_BY_TIMEOUT] = "timeout",
+	[WOKEN_BY_SIGNAL] = "signal",
+	[WOKEN_BY_NON_IPC] = "untraced-non-ipc",
+	[WOKEN_BY_INTERRUPT] = "interrupt",
+};
+
+const char *woken_by_name(int reason)
+{
+	return reason >= 0 && reason < WOKEN_BY__COUNT ? woken_by_names[reason] : "unknown";
+}
+
 static const char *const lock_kind_names[] = {
 	[LOCK_FUTEX] = "futex",
 	[LOCK_KERNEL] = "kernel",

@@ -27,6 +27,8 @@ int syscall_from_name(const char *name); /* -1 if unknown */
 const char *futex_op_name(unsigned int op);
 int futex_op_from_name(const char *name); /* -1 if unknown */
 const char *signal_name(int signo); /* "SIGUSR1"; NULL if none */
+/* enum woken_by: "ipc", "timeout", "signal", "untraced-non-ipc", "interrupt" */
+const char *woken_by_name(int reason);
 const char *lock_kind_name(int kind); /* enum lock_kind: "futex", "kernel", ... */
 int lock_kind_from_name(const char *name); /* -1 if unknown */
 void fill_syscall_rules(struct syscall_rule rules[MAX_SYSCALL_NR]);

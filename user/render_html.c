@@ -162,8 +162,8 @@ static void print_mechanism_table(FILE *out, const struct summary *s)
 	}
 	fputs("</table>\n", out);
 	if (s->mechanisms[MECH_OTHER].wakeups || s->mechanisms[MECH_TIMER].wakeups)
-		fprintf(out, "<p class=\"note\">wake-ups not through IPC: %llu by untraced tasks or "
-			"non-IPC calls, %llu by timers</p>\n",
+		fprintf(out, "<p class=\"note\">wake-ups not through IPC: %llu by non-IPC calls or "
+			"interrupts, %llu by timers</p>\n",
 			(unsigned long long)s->mechanisms[MECH_OTHER].wakeups,
 			(unsigned long long)s->mechanisms[MECH_TIMER].wakeups);
 }
@@ -465,7 +465,7 @@ static void print_node_label(FILE *out, const struct wakeup_node *n)
 		return;
 	}
 	if (!n->pid) {
-		fputs("(untraced or irq)", out);
+		fputs("(irq or timer)", out);
 		return;
 	}
 	fprintf(out, "%u ", n->pid);
@@ -645,7 +645,7 @@ static void print_edge_table(FILE *out, const struct summary *s)
 			fprintf(out, "%u ", e->waker_pid);
 			html_text(out, e->waker_comm);
 		} else {
-			fputs("(untraced or irq)", out);
+			fputs("(irq or timer)", out);
 		}
 		fprintf(out, "</td><td class=\"l\">%u ", e->wakee_pid);
 		html_text(out, e->wakee_comm);

@@ -34,6 +34,22 @@ static void print_header(FILE *out, const struct summary *s)
 	fprintf(out, "%.3f s traced\n", s->duration_ns / 1e9);
 }
 
+/* a multiplexed wait's row: what ended the sleeps of those that slept */
+static void print_woken_by(FILE *out, const struct syscall_stats *st)
+{
+	bool any = false;
+
+	for (int i = 0; i < WOKEN_BY__COUNT; i++) {
+		if (!st->woken_by[i])
+			continue;
+		fprintf(out, "%s%s %llu", any ? ", " : "    woken by: ", woken_by_name(i),
+			(unsigned long long)st->woken_by[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void print_syscall_row(FILE *out, const struct syscall_row *row, bool hist)
 {
 	const struct syscall_stats *st = &row->stats;
@@ -47,6 +63,7 @@ static void print_syscall_row(FILE *out, const struct syscall_row *row, bool his
 		(unsigned long long)st->count, (unsigned long long)st->errors,
 		(unsigned long long)st->bytes, st->count ? us(st->total_ns / st->count) : 0.0,
 		us(st->max_ns), ms(st->blocked_ns), ms(st->contention_ns));
+	print_woken_by(out, st);
 	if (hist && st->count)
 		print_log2_hist(out, st->hist, HIST_SLOTS, "nsecs");
 }
@@ -94,9 +111,10 @@ static void print_edges(FILE *out, const struct summary *s)
 		char waker[40], wakee[40];
 
 		if (e->waker_pid)
-			snprintf(waker, sizeof(waker), "%u %s", e->waker_pid, e->waker_comm);
+			snprintf(waker, sizeof(waker), "%u %s%s", e->waker_pid, e->waker_comm,
+				 e->waker_untraced ? " (untraced)" : "");
 		else
-			snprintf(waker, sizeof(waker), "(untraced or irq)");
+			snprintf(waker, sizeof(waker), "(irq or timer)");
 		snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
 		fprintf(out, "%9llu  %-12s %-24s -> %-24s\n", (unsigned long long)e->count,
 			mechanism_name(e->mechanism), waker, wakee);
@@ -169,13 +187,23 @@ static void print_footer(FILE *out, const struct summary *s)
 	fprintf(out, ")\n");
 }
 
+/* "other" is a block only for the waits it holds (wake-ups have their line) */
+static bool has_syscall_rows(const struct summary *s, int mech)
+{
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].mechanism == mech)
+			return true;
+	return false;
+}
+
 int render_text(FILE *out, const struct summary *s, bool hist)
 {
 	bool any = false;
 
 	print_header(out, s);
-	for (int mech = 1; mech < MECH_OTHER; mech++) {
-		if (!summary_mechanism_active(s, mech))
+	for (int mech = 1; mech <= MECH_OTHER; mech++) {
+		if (!summary_mechanism_active(s, mech) ||
+		    (mech == MECH_OTHER && !has_syscall_rows(s, mech)))
 			continue;
 		if (!any)
 			fprintf(out, "\n%-20s %9s %7s %12s %10s %10s %11s %11s\n", "MECHANISM / SYSCALL",
@@ -187,7 +215,7 @@ int render_text(FILE *out, const struct summary *s, bool hist)
 	if (!any)
 		fprintf(out, "\nno IPC activity seen\n");
 	if (s->mechanisms[MECH_OTHER].wakeups || s->mechanisms[MECH_TIMER].wakeups)
-		fprintf(out, "wake-ups not through IPC: %llu by untraced tasks or non-IPC calls, %llu by timers\n",
+		fprintf(out, "wake-ups not through IPC: %llu by non-IPC calls or interrupts, %llu by timers\n",
 			(unsigned long long)s->mechanisms[MECH_OTHER].wakeups,
 			(unsigned long long)s->mechanisms[MECH_TIMER].wakeups);
 	print_edges(out, s);

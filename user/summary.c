@@ -150,6 +150,8 @@ static void subtract_stats(struct syscall_stats *later, const struct syscall_sta
 	later->blocked_ns -= earlier->blocked_ns;
 	later->contention_count -= earlier->contention_count;
 	later->contention_ns -= earlier->contention_ns;
+	for (int i = 0; i < WOKEN_BY__COUNT; i++)
+		later->woken_by[i] -= earlier->woken_by[i];
 	for (int i = 0; i < HIST_SLOTS; i++)
 		later->hist[i] -= earlier->hist[i];
 }
@@ -223,6 +225,8 @@ void stats_add(struct syscall_stats *into, const struct syscall_stats *from)
 	into->blocked_ns += from->blocked_ns;
 	into->contention_count += from->contention_count;
 	into->contention_ns += from->contention_ns;
+	for (int i = 0; i < WOKEN_BY__COUNT; i++)
+		into->woken_by[i] += from->woken_by[i];
 	for (int i = 0; i < HIST_SLOTS; i++)
 		into->hist[i] += from->hist[i];
 }

@@ -22,9 +22,25 @@ static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 	return array;
 }
 
+/* multiplexed waits that slept, by what ended them: only when there are some */
+static void add_woken_by(json_t *stats, const struct syscall_stats *st)
+{
+	json_t *woken_by = NULL;
+
+	for (int i = 0; i < WOKEN_BY__COUNT; i++) {
+		if (!st->woken_by[i])
+			continue;
+		if (!woken_by)
+			woken_by = json_object();
+		json_object_set_new(woken_by, woken_by_name(i), json_integer(st->woken_by[i]));
+	}
+	if (woken_by)
+		json_object_set_new(stats, "woken_by", woken_by);
+}
+
 static json_t *syscall_stats_json(const struct syscall_stats *st)
 {
-	return json_pack("{sI sI sI sI sI sI sI sI sI so}",
+	json_t *stats = json_pack("{sI sI sI sI sI sI sI sI sI so}",
 			 "count", (json_int_t)st->count,
 			 "errors", (json_int_t)st->errors,
 			 "bytes", (json_int_t)st->bytes,
@@ -35,6 +51,10 @@ static json_t *syscall_stats_json(const struct syscall_stats *st)
 			 "contention_count", (json_int_t)st->contention_count,
 			 "contention_ns", (json_int_t)st->contention_ns,
 			 "hist_log2_ns", hist_json(st->hist));
+
+	if (stats)
+		add_woken_by(stats, st);
+	return stats;
 }
 
 static json_t *mechanism_json(const struct summary *s, int mech)
@@ -129,9 +149,13 @@ static json_t *summary_json(const struct summary *s)
 	}
 	for (size_t i = 0; i < s->nedges; i++) {
 		const struct edge_row *e = &s->edges[i];
+		json_t *waker = json_pack("{sI ss}", "pid", (json_int_t)e->waker_pid,
+					  "comm", e->waker_comm);
 
-		json_array_append_new(edges, json_pack("{s{sI ss} s{sI ss} ss sI}",
-			"waker", "pid", (json_int_t)e->waker_pid, "comm", e->waker_comm,
+		if (waker && e->waker_untraced)
+			json_object_set_new(waker, "untraced", json_true());
+		json_array_append_new(edges, json_pack("{so s{sI ss} ss sI}",
+			"waker", waker,
 			"wakee", "pid", (json_int_t)e->wakee_pid, "comm", e->wakee_comm,
 			"mechanism", mechanism_name(e->mechanism), "count", (json_int_t)e->count));
 	}
@@ -265,6 +289,31 @@ static void get_string(struct reader *r, json_t *obj, const char *key, char *buf
 	snprintf(buf, len, "%s", json_string_value(v));
 }
 
+/* optional: files from before it was counted have none */
+static void read_woken_by(struct reader *r, json_t *obj, struct syscall_stats *st,
+			  const char *where)
+{
+	const char *name;
+	json_t *v;
+
+	if (!obj)
+		return;
+	if (!json_is_object(obj)) {
+		fail(r, "%s.woken_by: expected an object", where);
+		return;
+	}
+	json_object_foreach(obj, name, v) {
+		int i;
+
+		for (i = 0; i < WOKEN_BY__COUNT && strcmp(woken_by_name(i), name); i++)
+			;
+		if (i == WOKEN_BY__COUNT)
+			fail(r, "%s.woken_by: unknown reason '%s'", where, name);
+		else
+			st->woken_by[i] = get_u64(r, obj, name, where);
+	}
+}
+
 static void read_stats(struct reader *r, json_t *obj, struct syscall_stats *st, const char *where)
 {
 	if (!json_is_object(obj)) {
@@ -281,6 +330,7 @@ static void read_stats(struct reader *r, json_t *obj, struct syscall_stats *st, 
 	st->contention_count = get_u64(r, obj, "contention_count", where);
 	st->contention_ns = get_u64(r, obj, "contention_ns", where);
 	get_hist(r, obj, "hist_log2_ns", st->hist, where);
+	read_woken_by(r, json_object_get(obj, "woken_by"), st, where);
 }
 
 static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t *obj)
@@ -432,6 +482,7 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		char mech[NAME_LEN] = "";
 
 		e.waker_pid = get_u64(r, waker, "pid", "wakeup_edges[].waker");
+		e.waker_untraced = json_is_true(json_object_get(waker, "untraced"));
 		get_string(r, waker, "comm", e.waker_comm, sizeof(e.waker_comm), "wakeup_edges[].waker");
 		e.wakee_pid = get_u64(r, wakee, "pid", "wakeup_edges[].wakee");
 		get_string(r, wakee, "comm", e.wakee_comm, sizeof(e.wakee_comm), "wakeup_edges[].wakee");

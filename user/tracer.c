@@ -611,6 +611,7 @@ static void collect_edges(struct tracer *t, struct summary *s)
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		struct edge_row row = {
 			.waker_pid = key.waker_pid,
+			.waker_untraced = key.waker_untraced,
 			.wakee_pid = key.wakee_pid,
 			.mechanism = key.mechanism,
 		};
