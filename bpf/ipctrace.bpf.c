@@ -1099,12 +1099,19 @@ int BPF_PROG(sched_waking, struct task_struct *wakee)
 		emit_event(EVENT_WAKEUP, w.mechanism, 0, 0, current_event_task(),
 			   event_task_of(wakee), wakee_st->woken_ns, 0, 0, 0);
 	/* a traced waker by thread; an untraced one by process (a server's
-	 * clients: one edge each); interrupts and timers are waker 0 */
-	if (w.task && waker_st) {
-		edge.waker_pid = (__u32)bpf_get_current_pid_tgid();
-	} else if (w.task) {
-		edge.waker_pid = bpf_get_current_pid_tgid() >> 32;
-		edge.waker_untraced = 1;
+	 * clients: one edge each); interrupts and timers are waker 0.  A traced
+	 * task past its sched_process_exit (waking its parent) has no state
+	 * left, but its process is still named. */
+	if (w.task) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u32 tgid = pid_tgid >> 32;
+
+		if (waker_st || bpf_map_lookup_elem(&processes, &tgid)) {
+			edge.waker_pid = (__u32)pid_tgid;
+		} else {
+			edge.waker_pid = tgid;
+			edge.waker_untraced = 1;
+		}
 	}
 	edge.wakee_pid = wakee_tid;
 	e = lookup_or_init(&wakeup_edges, &edge, &zero, &drops.edges_full);
