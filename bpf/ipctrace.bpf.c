@@ -402,8 +402,6 @@ static __always_inline void record_contention(void *ctx, struct call_state *c)
 	c->contention_ns += c->blocked_ns;
 }
 
-/* C is the current task's, ST its state.  (As a global function it costs
- * more to verify: ~2.5 ms per program alone, not knowing its caller.) */
 /*
  * A multiplexed wait (epoll_wait, poll, select, ...) belongs to what ended
  * it.  One that slept: to the mechanism of the wake-up that ended its last
@@ -435,8 +433,10 @@ static __always_inline __u32 multiplexed_wait_mechanism(struct call_state *c, lo
 	return mech != MECH_NONE ? mech : c->mechanism;
 }
 
-/* AT_EXIT: called at the call's sys_exit, its arguments still in the
- * registers (not for calls a signal ended). */
+/* C is the current task's, ST its state; AT_EXIT: called at the call's
+ * sys_exit, its arguments still in the registers (not for calls a signal
+ * ended).  (As a global function it costs more to verify: ~2.5 ms per
+ * program alone, not knowing its caller.) */
 static __always_inline void finish_call(void *ctx, struct task_state *st, struct call_state *c,
 					long ret, __u64 now, bool at_exit)
 {

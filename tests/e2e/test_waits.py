@@ -155,8 +155,12 @@ def test_an_interrupt_wakeup_is_not_charged_to_the_interrupted_call(bpf, run_tra
     s = run.summary
     assert s["mechanisms"].get("signal", {}).get("wakeups", {}).get("count", 0) == 0
     parent = int(run.stdout.split()[0])
+    recv = syscalls(s, "unix_socket")["recvfrom"]
+    assert (recv["count"], recv["errors"], recv["blocked_count"]) == (10, 10, 10)
     # the timer softirq (waker 0), or ksoftirqd (an untraced kernel thread); not
-    # sched_setaffinity's migration thread, nor the spinner's exit
+    # sched_setaffinity's migration thread, nor the spinner's exit.  At least:
+    # on a cold page cache (a fresh VM), python's start-up also waits for disk
+    # reads, which completion interrupts end
     by_interrupt = [e for e in edges_into(s, parent, "other")
                     if e["waker"]["pid"] == 0 or e["waker"]["comm"].startswith("ksoftirqd/")]
-    assert sum(e["count"] for e in by_interrupt) == 10, s["wakeup_edges"]
+    assert sum(e["count"] for e in by_interrupt) >= 10, s["wakeup_edges"]
