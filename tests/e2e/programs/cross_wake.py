@@ -6,8 +6,10 @@
 Sets the object up, forks the waker, writes the waker's pid to DIR/ready and
 waits for DIR/go (so that a tracer can attach to the waiter alone).  Then
 the waiter blocks WAKES times in the mechanism's receiving call, and the
-waker wakes it WAKES times, each 20 ms after the one before, so that every
-wait sleeps.  Every object is removed at the end, whatever happens."""
+waker wakes it WAKES times, each once the waiter is asleep in its call (its
+turn in shared memory, then its /proc state), so that every wait sleeps
+however slow the machine.  Every object is removed at the end, whatever
+happens."""
 import ctypes
 import mmap
 import os
@@ -46,6 +48,14 @@ class SemBuf(ctypes.Structure):
 def wait_for_go():
     while not os.path.exists(os.path.join(workdir, "go")):
         time.sleep(0.01)
+
+
+def asleep(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] == "S"
+
+
+turn = ctypes.c_int.from_buffer(mmap.mmap(-1, 4096, mmap.MAP_SHARED))  # the wait in progress
 
 
 cleanups = []
@@ -135,7 +145,9 @@ try:
         code = 1
         try:
             wait_for_go()
-            for _ in range(wakes):
+            for i in range(wakes):
+                while turn.value != i + 1 or not asleep(os.getppid()):
+                    time.sleep(0.002)
                 time.sleep(0.02)
                 wake()
             code = 0
@@ -145,7 +157,8 @@ try:
         f.write(str(waker))
     os.rename(os.path.join(workdir, "ready.tmp"), os.path.join(workdir, "ready"))
     wait_for_go()
-    for _ in range(wakes):
+    for i in range(wakes):
+        turn.value = i + 1
         wait()
     _, status = os.waitpid(waker, 0)
     sys.exit(os.waitstatus_to_exitcode(status))

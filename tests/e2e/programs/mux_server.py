@@ -5,8 +5,8 @@ connection, and serves REQUESTS one-byte requests.
 
     mux_server.py unix|tcp epoll|poll|select REQUESTS TIMEOUTS DIR
 
-It listens (DIR/sock, or 127.0.0.1 on a free port), writes its address to
-DIR/addr, and waits for DIR/go (so that a tracer can attach first); then it
+It listens (DIR/sock, or 127.0.0.1 on a free port), writes its pid and
+address to DIR/addr, and waits for DIR/go (so that a tracer can attach first); then it
 waits TIMEOUTS times 30 ms in the selector with nothing ready (each ends by
 its timeout), creates DIR/serving, accepts one client and answers each of its requests.  It
 exits after the last answer, without waiting again, and removes DIR/sock."""
@@ -35,7 +35,7 @@ else:
     address = f"127.0.0.1:{listener.getsockname()[1]}"
 listener.listen(1)
 with open(os.path.join(workdir, "addr.tmp"), "w") as f:
-    f.write(address)
+    f.write(f"{os.getpid()} {address}")
 os.rename(os.path.join(workdir, "addr.tmp"), os.path.join(workdir, "addr"))
 
 while not os.path.exists(os.path.join(workdir, "go")):
