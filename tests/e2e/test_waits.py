@@ -88,18 +88,18 @@ def test_multiplexed_wait_counts_where_its_wakeup_came_from(bpf, tmp_path, trans
     name = next(iter(waits))
     assert wait["count"] == REQUESTS
     assert wait["woken_by"] == {"ipc": REQUESTS}
-    assert wait["blocked_count"] >= REQUESTS
+    assert wait["blocked_count"] == REQUESTS
     assert wait["blocked_ns"] >= REQUESTS * 15_000_000
     assert name not in syscalls(s, "pipe"), "the self-pipe is never written"
     timed_out = syscalls(s, "other")[name]
     assert timed_out["count"] == TIMEOUTS
     assert timed_out["woken_by"] == {"timeout": TIMEOUTS}
-    # the blocked time of the socket's mechanism is all explained by wake-ups through it
-    assert s["mechanisms"][mechanism]["blocked"]["count"] == s["mechanisms"][mechanism]["wakeups"]["count"]
-    # the client's connect, then its 20 sends
+    # the client's 20 sends, and its connect releasing the server's accept: over
+    # TCP only when the handshake's softirq ran inside the connect call (not
+    # in ksoftirqd, as a slow VM sometimes has it)
     edges = edges_into(s, server.pid, mechanism)
-    assert [(e["waker"].get("untraced"), e["waker"]["comm"], e["count"]) for e in edges] == \
-        [(True, "python3", REQUESTS + 1)]
+    assert [(e["waker"].get("untraced"), e["waker"]["comm"]) for e in edges] == [(True, "python3")]
+    assert edges[0]["count"] - REQUESTS in ((0, 1) if transport == "tcp" else (1,))
     assert "pipe" not in s["mechanisms"]
 
 
