@@ -405,32 +405,36 @@ static __always_inline void record_contention(void *ctx, struct call_state *c)
 /*
  * A multiplexed wait (epoll_wait, poll, select, ...) belongs to what ended
  * it.  One that slept: to the mechanism of the wake-up that ended its last
- * sleep if that was IPC, else to "other" with the reason in *woken_by.  One
- * that never slept: poll/select to the first IPC fd of the ready sets they
- * return (readable only at exit); epoll, and any that returned nothing IPC,
- * keep the mechanism classified at entry.  WOKEN_BY__COUNT: not slept.
+ * sleep if that was IPC, else to "other" with the reason.  One that never
+ * slept: poll/select to the first IPC fd of the ready sets they return
+ * (readable only at exit); epoll, and any that returned nothing IPC, keep
+ * the mechanism classified at entry.
+ * CALL packs the call's kind | mechanism << 8 | wake_mechanism << 16 |
+ * wake_by << 24 | at_exit << 32; returns mechanism | woken_by << 8
+ * (WOKEN_BY__COUNT: it never slept).  A global function, so that the
+ * verifier checks it once and finish_call's paths do not double after it.
  */
-static __always_inline __u32 multiplexed_wait_mechanism(struct call_state *c, long ret,
-							bool at_exit, __u32 *woken_by)
+__noinline __u32 multiplexed_wait_outcome(__u64 call, __u64 blocked_count, long ret)
 {
+	__u32 kind = call & 0xff, mech = (call >> 8) & 0xff, wake_by = (call >> 24) & 0xff;
 	struct pt_regs *regs;
-	int mech;
+	int ready;
 
-	*woken_by = WOKEN_BY__COUNT;
-	if (c->blocked_count) {
-		*woken_by = ret == -EINTR ? WOKEN_BY_SIGNAL : c->wake_by;
-		return *woken_by == WOKEN_BY_IPC ? c->wake_mechanism : MECH_OTHER;
+	if (blocked_count) {
+		if (ret == -EINTR)
+			wake_by = WOKEN_BY_SIGNAL;
+		return (wake_by == WOKEN_BY_IPC ? (call >> 16) & 0xff : MECH_OTHER) | wake_by << 8;
 	}
-	if (!at_exit || ret <= 0 || c->kind == SK_EPOLL)
-		return c->mechanism;
+	if (!(call >> 32) || ret <= 0 || kind == SK_EPOLL)
+		return mech | WOKEN_BY__COUNT << 8;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (!regs)
-		return c->mechanism;
-	if (c->kind == SK_POLL)
-		mech = classify_pollfds(regs->di, regs->si, 1);
+		return mech | WOKEN_BY__COUNT << 8;
+	if (kind == SK_POLL)
+		ready = classify_pollfds(regs->di, regs->si, 1);
 	else
-		mech = classify_fdsets(regs->di, regs->si, regs->dx);
-	return mech != MECH_NONE ? mech : c->mechanism;
+		ready = classify_fdsets(regs->di, regs->si, regs->dx);
+	return (ready != MECH_NONE ? ready : mech) | WOKEN_BY__COUNT << 8;
 }
 
 /* C is the current task's, ST its state; AT_EXIT: called at the call's
@@ -454,8 +458,15 @@ static __always_inline void finish_call(void *ctx, struct task_state *st, struct
 	c->handler_restarts = 0;
 	if (mech == MECH_NONE)
 		return;
-	if (c->kind == SK_POLL || c->kind == SK_SELECT || c->kind == SK_EPOLL)
-		mech = multiplexed_wait_mechanism(c, ret, at_exit, &woken_by);
+	if (c->kind == SK_POLL || c->kind == SK_SELECT || c->kind == SK_EPOLL) {
+		__u32 outcome = multiplexed_wait_outcome(
+			c->kind | (__u64)mech << 8 | (__u64)c->wake_mechanism << 16 |
+				(__u64)c->wake_by << 24 | (__u64)at_exit << 32,
+			c->blocked_count, ret);
+
+		mech = outcome & 0xff;
+		woken_by = outcome >> 8;
+	}
 	c->mechanism = mech;
 	if (mech == MECH_SHM && ret >= 0 && (c->kind == SK_MMAP || c->nr == nr_shmat))
 		st->flags |= TASK_SHARED_MAPPINGS;
@@ -984,20 +995,20 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 #define PF_KTHREAD 0x00200000
 
 /*
- * The mechanism of the call an untraced task is in, classified as sys_enter
- * classifies a traced task's: the syscall number and arguments from its
- * saved user registers.  Only a real syscall frame counts: SYSCALL saved the
+ * The mechanism of the call an untraced task is in, classified by the rules
+ * sys_enter applies to a traced task's: the syscall number and arguments
+ * from its saved user registers.  Only a real syscall frame counts: SYSCALL saved the
  * return address in rcx and the flags in r11, which an interrupt or fault
  * frame (whose orig_ax is a vector or error code) matches only by chance.
  * Kernel threads have no syscall.
  */
-static __always_inline __u32 untraced_call_mechanism(void)
+__noinline __u32 untraced_call_mechanism(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct call_state scratch = {};
-	struct syscall_rule rule;
+	unsigned long args[8] = {};
 	struct pt_regs *regs;
-	__u32 nr;
+	__u32 nr, kind, rule_mech;
+	int mech;
 
 	if (task->flags & PF_KTHREAD)
 		return MECH_NONE;
@@ -1006,13 +1017,30 @@ static __always_inline __u32 untraced_call_mechanism(void)
 	    regs->orig_ax >= MAX_SYSCALL_NR)
 		return MECH_NONE;
 	nr = (__u32)regs->orig_ax & (MAX_SYSCALL_NR - 1);
-	rule.kind = syscall_rules[nr].kind;
-	rule.mechanism = syscall_rules[nr].mechanism;
-	rule.arg = syscall_rules[nr].arg;
-	rule.bytes = syscall_rules[nr].bytes;
-	if (rule.kind == SK_UNTRACED)
-		return MECH_NONE;
-	return classify_call(rule, &scratch);
+	kind = syscall_rules[nr].kind;
+	rule_mech = syscall_rules[nr].mechanism;
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	/* the calls that wake: sends, writes, unlocks, posts, signals */
+	switch (kind) {
+	case SK_FIXED:
+		return rule_mech;
+	case SK_FUTEX:
+		return MECH_FUTEX;
+	case SK_FD:
+		mech = classify_fd(args[syscall_rules[nr].arg & 7]);
+		return rule_mech && rule_mech != mech ? MECH_NONE : mech;
+	case SK_FLOCK:
+	case SK_FCNTL:
+		return classify_fd(args[0]);
+	case SK_SPLICE:
+		mech = classify_fd(args[0]);
+		return mech != MECH_NONE ? mech : classify_fd(args[2]);
+	}
+	return MECH_NONE; /* waits, opens, paths, mappings: they wake no one */
 }
 
 /* The mechanism of the call the current task is in: a traced one's from its
