@@ -422,8 +422,12 @@ __noinline __u32 multiplexed_wait_outcome(__u64 call, __u64 blocked_count, long 
 	int ready;
 
 	if (blocked_count) {
+		/* the result says it, even when the wake-up was not seen (a kernel
+		 * may skip a sleep's switch-in, see end_unseen_switch_in) */
 		if (ret == -EINTR)
 			wake_by = WOKEN_BY_SIGNAL;
+		else if (ret == 0)
+			wake_by = WOKEN_BY_TIMEOUT; /* nothing ready: its timeout */
 		return (wake_by == WOKEN_BY_IPC ? (call >> 16) & 0xff : MECH_OTHER) | wake_by << 8;
 	}
 	if (!(call >> 32) || ret <= 0 || kind == SK_EPOLL)

@@ -93,7 +93,7 @@ def test_multiplexed_wait_counts_where_its_wakeup_came_from(bpf, tmp_path, trans
     assert name not in syscalls(s, "pipe"), "the self-pipe is never written"
     timed_out = syscalls(s, "other")[name]
     assert timed_out["count"] == TIMEOUTS
-    assert timed_out["woken_by"] == {"timeout": TIMEOUTS}
+    assert timed_out["woken_by"] == {"timeout": TIMEOUTS}, (s["wakeup_edges"], s["drops"])
     # the client's 20 sends, and its connect releasing the server's accept: over
     # TCP only when the handshake's softirq ran inside the connect call (not
     # in ksoftirqd, as a slow VM sometimes has it)
@@ -137,7 +137,7 @@ def test_an_untraced_wakers_call_is_classified(bpf, tmp_path, via):
     finally:
         stop(proc)
     assert syscalls(s, mechanism)[call]["count"] >= WAKES
-    assert s["mechanisms"][mechanism]["wakeups"]["count"] == WAKES
+    assert s["mechanisms"][mechanism]["wakeups"]["count"] == WAKES, (s["wakeup_edges"], s["drops"])
     assert [(e["waker"], e["count"]) for e in edges_into(s, proc.pid, mechanism)] == \
         [({"pid": waker_pid, "comm": "python3", "untraced": True}, WAKES)]
 
@@ -160,7 +160,10 @@ def test_an_interrupt_wakeup_is_not_charged_to_the_interrupted_call(bpf, run_tra
     # the timer softirq (waker 0), or ksoftirqd (an untraced kernel thread); not
     # sched_setaffinity's migration thread, nor the spinner's exit.  At least:
     # on a cold page cache (a fresh VM), python's start-up also waits for disk
-    # reads, which completion interrupts end
+    # reads, which completion interrupts end.  Less any sleep whose end the
+    # kernel did not report (drops.switch_ins_unseen: under heavy load, its
+    # wake-up is sometimes not reported either)
     by_interrupt = [e for e in edges_into(s, parent, "other")
                     if e["waker"]["pid"] == 0 or e["waker"]["comm"].startswith("ksoftirqd/")]
-    assert sum(e["count"] for e in by_interrupt) >= 10, s["wakeup_edges"]
+    assert sum(e["count"] for e in by_interrupt) >= 10 - s["drops"]["switch_ins_unseen"], \
+        (s["wakeup_edges"], s["drops"])
