@@ -160,8 +160,9 @@ struct ipc_pollfd {
 	short revents;
 };
 
-/* poll/ppoll: the first IPC object among the first POLL_FDS_EXAMINED fds */
-__noinline int classify_pollfds(__u64 ufds, unsigned long nfds)
+/* poll/ppoll: the first IPC object among the first POLL_FDS_EXAMINED fds;
+ * with ready_only (at exit), among those the kernel returned ready */
+__noinline int classify_pollfds(__u64 ufds, unsigned long nfds, int ready_only)
 {
 	struct ipc_pollfd pfd;
 	int mech;
@@ -171,6 +172,8 @@ __noinline int classify_pollfds(__u64 ufds, unsigned long nfds)
 			break;
 		if (bpf_probe_read_user(&pfd, sizeof(pfd), (void *)(ufds + i * sizeof(pfd))))
 			break;
+		if (ready_only && !pfd.revents)
+			continue;
 		mech = classify_fd(pfd.fd);
 		if (mech != MECH_NONE)
 			return mech;
@@ -194,7 +197,8 @@ static __always_inline int lowest_bit(__u64 word)
 }
 
 /* select/pselect6: the first IPC object among the lowest POLL_FDS_EXAMINED
- * fds set in the read and write sets (fds below 64) */
+ * fds set in the read and write sets (fds below 64); at exit the kernel has
+ * left only the ready ones set */
 __noinline int classify_fdsets(long nfds, __u64 readfds, __u64 writefds)
 {
 	__u64 bits = 0, word = 0;

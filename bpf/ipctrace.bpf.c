@@ -101,13 +101,39 @@ struct {
 	__type(value, __u64);
 } signals_pending SEC(".maps");
 
-/* Set while the CPU runs an hrtimer callback: its wake-ups are "timer". */
+/*
+ * What the CPU runs besides task code, for sched_waking to tell who woke a
+ * task: a hardirq or softirq wakes on behalf of no task, whatever task it
+ * interrupted.  Set and cleared by the irq_handler_*, softirq_* and
+ * hrtimer_expire_* tracepoints.  Why not the per-CPU preempt count: it is
+ * reachable only as a typed per-CPU ksym (__preempt_count on 6.18,
+ * pcpu_hot.preempt_count on 6.1/6.12), and a typed ksym makes libbpf parse
+ * the kernel's whole BTF at load (43 ms here, doubling start+stop); an
+ * untyped one needs /proc/kallsyms read (34 ms).  The tracepoints cost each
+ * interrupt a few hundred ns host-wide while tracing (bpf_stats: entry
+ * ~0.2-0.4 us, exit ~0.1 us, as the hrtimer pair), nothing after.  Not seen: the
+ * system vectors other than the timer (IPIs, irq_work), whose rare wake-ups
+ * count as the interrupted task's.
+ */
+struct cpu_context {
+	__u32 timer;   /* an hrtimer callback: its wake-ups are "timer" */
+	__u32 hardirq; /* a device interrupt handler */
+	__u32 softirq; /* a softirq (its vector + 1) */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
-} in_timer SEC(".maps");
+	__type(value, struct cpu_context);
+} cpu_contexts SEC(".maps");
+
+static __always_inline struct cpu_context *cpu_context(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_contexts, &zero);
+}
 
 /* The tid of a task inside one of our own map or ring-buffer updates on this
  * CPU: a kernel lock it contends there is the tracer's cost, not the
@@ -377,17 +403,58 @@ static __always_inline void record_contention(void *ctx, struct call_state *c)
 	c->contention_ns += c->blocked_ns;
 }
 
-/* C is the current task's, ST its state.  (As a global function it costs
- * more to verify: ~2.5 ms per program alone, not knowing its caller.) */
+/*
+ * A multiplexed wait (epoll_wait, poll, select, ...) belongs to what ended
+ * it.  One that slept: to the mechanism of the wake-up that ended its last
+ * sleep if that was IPC, else to "other" with the reason.  One that never
+ * slept: poll/select to the first IPC fd of the ready sets they return
+ * (readable only at exit); epoll, and any that returned nothing IPC, keep
+ * the mechanism classified at entry.
+ * CALL packs the call's kind | mechanism << 8 | wake_mechanism << 16 |
+ * wake_by << 24 | at_exit << 32; returns mechanism | woken_by << 8
+ * (WOKEN_BY__COUNT: it never slept).  A global function, so that the
+ * verifier checks it once and count_call's paths do not double after it.
+ */
+__noinline __u32 multiplexed_wait_outcome(__u64 call, __u64 blocked_count, long ret)
+{
+	__u32 kind = call & 0xff, mech = (call >> 8) & 0xff, wake_by = (call >> 24) & 0xff;
+	struct pt_regs *regs;
+	int ready;
+
+	if (blocked_count) {
+		/* the result says it, even when the wake-up was not seen (a kernel
+		 * may skip a sleep's switch-in, see end_unseen_switch_in) */
+		if (ret == -EINTR)
+			wake_by = WOKEN_BY_SIGNAL;
+		else if (ret == 0)
+			wake_by = WOKEN_BY_TIMEOUT; /* nothing ready: its timeout */
+		return (wake_by == WOKEN_BY_IPC ? (call >> 16) & 0xff : MECH_OTHER) | wake_by << 8;
+	}
+	if (!(call >> 32) || ret <= 0 || kind == SK_EPOLL)
+		return mech | WOKEN_BY__COUNT << 8;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return mech | WOKEN_BY__COUNT << 8;
+	if (kind == SK_POLL)
+		ready = classify_pollfds(regs->di, regs->si, 1);
+	else
+		ready = classify_fdsets(regs->di, regs->si, regs->dx);
+	return (ready != MECH_NONE ? ready : mech) | WOKEN_BY__COUNT << 8;
+}
+
+/* C is the current task's, ST its state; AT_EXIT: called at the call's
+ * sys_exit, its arguments still in the registers (not for calls a signal
+ * ended).  (As a global function it costs more to verify: ~2.5 ms per
+ * program alone, not knowing its caller.) */
 static __always_inline void count_call(void *ctx, struct task_state *st, struct call_state *c,
-				       long ret, __u64 now)
+				       long ret, __u64 now, bool at_exit)
 {
 	static const struct syscall_stats zero;
 	struct syscall_key key = { .nr = c->nr, .op = c->op };
 	struct syscall_stats *s;
 	struct mechanism_stats *m;
 	__u64 latency = now - c->enter_ns, bytes = 0;
-	__u32 mech = c->mechanism;
+	__u32 mech = c->mechanism, woken_by = WOKEN_BY__COUNT;
 
 	if (c->kind == SK_OPEN)
 		mech = ret >= 0 ? classify_fd(ret) : MECH_NONE;
@@ -396,6 +463,15 @@ static __always_inline void count_call(void *ctx, struct task_state *st, struct 
 	c->handler_restarts = 0;
 	if (mech == MECH_NONE)
 		return;
+	if (c->kind == SK_POLL || c->kind == SK_SELECT || c->kind == SK_EPOLL) {
+		__u32 outcome = multiplexed_wait_outcome(
+			c->kind | (__u64)mech << 8 | (__u64)c->wake_mechanism << 16 |
+				(__u64)c->wake_by << 24 | (__u64)at_exit << 32,
+			c->blocked_count, ret);
+
+		mech = outcome & 0xff;
+		woken_by = outcome >> 8;
+	}
 	c->mechanism = mech;
 	if (mech == MECH_SHM && ret >= 0 && (c->kind == SK_MMAP || c->nr == nr_shmat))
 		st->flags |= TASK_SHARED_MAPPINGS;
@@ -426,6 +502,9 @@ static __always_inline void count_call(void *ctx, struct task_state *st, struct 
 	s->blocked_ns += c->blocked_ns;
 	s->contention_count += c->contention_count;
 	s->contention_ns += c->contention_ns;
+	barrier_var(woken_by); /* the bound on the register used (6.1's verifier) */
+	if (woken_by < WOKEN_BY__COUNT)
+		s->woken_by[woken_by]++;
 
 	if (c->blocked_count) {
 		m = mech_stats(mech);
@@ -484,7 +563,7 @@ int end_call(struct bpf_raw_tracepoint_args *ctx)
 	c = a->interrupted ? &st->interrupted : &st->call;
 	__builtin_memcpy(&a->call, c, sizeof(a->call));
 	c->enter_ns = 0; /* ended */
-	count_call(ctx, st, &a->call, a->ret, a->now);
+	count_call(ctx, st, &a->call, a->ret, a->now, !a->interrupted);
 	if (a->then_forget)
 		forget_task(tid);
 	return 0;
@@ -597,7 +676,7 @@ static __always_inline int classify_call(struct syscall_rule rule, struct call_s
 		return classify_file(file);
 	}
 	case SK_POLL:
-		return classify_pollfds(args[0], args[1]);
+		return classify_pollfds(args[0], args[1], 0);
 	case SK_SELECT:
 		return classify_fdsets(args[0], args[1], args[2]);
 	case SK_EPOLL:
@@ -663,6 +742,8 @@ static __always_inline void start_call(struct task_state *st, long id)
 	c->contention_count = 0;
 	c->restart_ret = 0;
 	c->handler_restarts = 0;
+	c->wake_mechanism = MECH_NONE;
+	c->wake_by = WOKEN_BY_NON_IPC;
 	c->enter_ns = bpf_ktime_get_ns();
 }
 
@@ -681,6 +762,9 @@ static __always_inline void switched_in(struct task_state *st, struct event_task
 				   st->off_cpu_ns, blocked, 0, 0);
 		}
 		st->off_cpu_ns = 0;
+		/* what ended this sleep (a sleep with no wake-up seen: not IPC) */
+		st->call.wake_mechanism = st->woken_ns ? st->woken_mechanism : MECH_OTHER;
+		st->call.wake_by = st->woken_ns ? st->woken_by : WOKEN_BY_NON_IPC;
 		st->call.blocked_ns += blocked;
 		st->call.blocked_count++;
 		if (blocked > st->call.blocked_max_ns)
@@ -914,20 +998,115 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	return 0;
 }
 
-/* Which mechanism released the wakee: the syscall the waker is in. */
-static __always_inline __u32 waker_mechanism(struct task_state *waker)
-{
-	__u32 zero = 0, *timer = bpf_map_lookup_elem(&in_timer, &zero);
+#define PF_KTHREAD 0x00200000
 
-	if (timer && *timer)
-		return MECH_TIMER;
-	if (waker && waker->call.enter_ns && waker->call.mechanism != MECH_NONE)
-		return waker->call.mechanism;
-	if ((__u32)bpf_get_current_pid_tgid() == 0)
-		return MECH_TIMER;
-	return MECH_OTHER;
+/*
+ * The mechanism of the call an untraced task is in, classified by the rules
+ * sys_enter applies to a traced task's: the syscall number and arguments
+ * from its saved user registers.  Only a real syscall frame counts: SYSCALL saved the
+ * return address in rcx and the flags in r11, which an interrupt or fault
+ * frame (whose orig_ax is a vector or error code) matches only by chance.
+ * Kernel threads have no syscall.
+ */
+__noinline __u32 untraced_call_mechanism(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	unsigned long args[8] = {};
+	struct pt_regs *regs;
+	__u32 nr, kind, rule_mech;
+	int mech;
+
+	if (task->flags & PF_KTHREAD)
+		return MECH_NONE;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs || regs->cx != regs->ip || regs->r11 != regs->flags ||
+	    regs->orig_ax >= MAX_SYSCALL_NR)
+		return MECH_NONE;
+	nr = (__u32)regs->orig_ax & (MAX_SYSCALL_NR - 1);
+	kind = syscall_rules[nr].kind;
+	rule_mech = syscall_rules[nr].mechanism;
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	/* the calls that wake: sends, writes, unlocks, posts, signals */
+	switch (kind) {
+	case SK_FIXED:
+		return rule_mech;
+	case SK_FUTEX:
+		return MECH_FUTEX;
+	case SK_FD:
+		mech = classify_fd(args[syscall_rules[nr].arg & 7]);
+		return rule_mech && rule_mech != mech ? MECH_NONE : mech;
+	case SK_FLOCK:
+	case SK_FCNTL:
+		return classify_fd(args[0]);
+	case SK_SPLICE:
+		mech = classify_fd(args[0]);
+		return mech != MECH_NONE ? mech : classify_fd(args[2]);
+	}
+	return MECH_NONE; /* waits, opens, paths, mappings: they wake no one */
 }
 
+/* The mechanism of the call the current task is in: a traced one's from its
+ * call in flight, an untraced one's from its registers. */
+static __always_inline __u32 current_call_mechanism(struct task_state *st)
+{
+	if (st)
+		return st->call.enter_ns ? st->call.mechanism : MECH_NONE;
+	return untraced_call_mechanism();
+}
+
+struct waker {
+	__u32 mechanism;
+	__u32 woken_by; /* enum woken_by */
+	bool task;      /* a task woke it (not an interrupt, timer or the idle task) */
+};
+
+/*
+ * Who released the wakee, through what.  Interrupt context first: a timer
+ * callback is "timer"; a hardirq, or a softirq, is "other" (interrupt),
+ * except that a softirq run inside a task's call on an inet socket is that
+ * call's: loopback TCP/UDP delivers to the receiver from the NET_RX softirq
+ * the sender's own send runs at its end, on its CPU.  In task context, the
+ * waker's call decides (for an untraced waker too); no IPC call: "other".
+ */
+static __always_inline struct waker classify_waker(struct task_state *waker_st)
+{
+	struct cpu_context *cpu = cpu_context();
+	struct waker w = { .mechanism = MECH_OTHER, .woken_by = WOKEN_BY_NON_IPC };
+	__u32 mech;
+
+	if (cpu && cpu->timer) {
+		w.mechanism = MECH_TIMER;
+		w.woken_by = WOKEN_BY_TIMEOUT;
+		return w;
+	}
+	if (cpu && (cpu->hardirq || cpu->softirq)) {
+		w.woken_by = WOKEN_BY_INTERRUPT;
+		if (cpu->hardirq || current_call_mechanism(waker_st) != MECH_INET_SOCKET)
+			return w;
+		w.mechanism = MECH_INET_SOCKET;
+		w.woken_by = WOKEN_BY_IPC;
+		w.task = true;
+		return w;
+	}
+	if ((__u32)bpf_get_current_pid_tgid() == 0) { /* the idle task: a timer */
+		w.mechanism = MECH_TIMER;
+		w.woken_by = WOKEN_BY_TIMEOUT;
+		return w;
+	}
+	w.task = true;
+	mech = current_call_mechanism(waker_st);
+	if (mech == MECH_NONE)
+		return w;
+	w.mechanism = mech;
+	w.woken_by = mech == MECH_SIGNAL ? WOKEN_BY_SIGNAL : WOKEN_BY_IPC;
+	return w;
+}
+
+/* The work is done only when the wakee is traced. */
 SEC("raw_tp/sched_waking")
 int BPF_PROG(sched_waking, struct task_struct *wakee)
 {
@@ -937,27 +1116,43 @@ int BPF_PROG(sched_waking, struct task_struct *wakee)
 	struct wakeup_edge edge = {};
 	struct mechanism_stats *m;
 	struct edge_stats *e;
+	struct waker w;
 
 	if (!wakee_st || wakee_st->flags & TASK_AWAIT_EXEC)
 		return 0;
 	waker_st = current_state();
-	edge.mechanism = waker_mechanism(waker_st);
+	w = classify_waker(waker_st);
+	edge.mechanism = w.mechanism;
 	wakee_st->woken_ns = bpf_ktime_get_ns();
-	wakee_st->woken_mechanism = edge.mechanism;
-	m = mech_stats(edge.mechanism);
+	wakee_st->woken_mechanism = w.mechanism;
+	wakee_st->woken_by = w.woken_by;
+	m = mech_stats(w.mechanism);
 	if (m)
 		m->wakeups++;
 	if (emit_events)
-		emit_event(EVENT_WAKEUP, edge.mechanism, 0, 0, current_event_task(),
+		emit_event(EVENT_WAKEUP, w.mechanism, 0, 0, current_event_task(),
 			   event_task_of(wakee), wakee_st->woken_ns, 0, 0, 0);
-	/* untraced wakers are one anonymous node: the edge says "from outside" */
-	edge.waker_pid = waker_st ? (__u32)bpf_get_current_pid_tgid() : 0;
+	/* a traced waker by thread; an untraced one by process (a server's
+	 * clients: one edge each); interrupts and timers are waker 0.  A traced
+	 * task past its sched_process_exit (waking its parent) has no state
+	 * left, but its process is still named. */
+	if (w.task) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u32 tgid = pid_tgid >> 32;
+
+		if (waker_st || bpf_map_lookup_elem(&processes, &tgid)) {
+			edge.waker_pid = (__u32)pid_tgid;
+		} else {
+			edge.waker_pid = tgid;
+			edge.waker_untraced = 1;
+		}
+	}
 	edge.wakee_pid = wakee_tid;
 	e = lookup_or_init(&wakeup_edges, &edge, &zero, &drops.edges_full);
 	if (!e)
 		return 0;
 	if (!e->count) {
-		if (waker_st)
+		if (edge.waker_pid)
 			bpf_get_current_comm(e->waker_comm, sizeof(e->waker_comm));
 		bpf_probe_read_kernel_str(e->wakee_comm, sizeof(e->wakee_comm), wakee->comm);
 	}
@@ -1072,19 +1267,59 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 SEC("raw_tp/hrtimer_expire_entry")
 int BPF_PROG(hrtimer_expire_entry)
 {
-	__u32 zero = 0, *flag = bpf_map_lookup_elem(&in_timer, &zero);
+	struct cpu_context *cpu = cpu_context();
 
-	if (flag)
-		*flag = 1;
+	if (cpu)
+		cpu->timer = 1;
 	return 0;
 }
 
 SEC("raw_tp/hrtimer_expire_exit")
 int BPF_PROG(hrtimer_expire_exit)
 {
-	__u32 zero = 0, *flag = bpf_map_lookup_elem(&in_timer, &zero);
+	struct cpu_context *cpu = cpu_context();
 
-	if (flag)
-		*flag = 0;
+	if (cpu)
+		cpu->timer = 0;
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_entry")
+int BPF_PROG(irq_handler_entry)
+{
+	struct cpu_context *cpu = cpu_context();
+
+	if (cpu)
+		cpu->hardirq = 1;
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_exit")
+int BPF_PROG(irq_handler_exit)
+{
+	struct cpu_context *cpu = cpu_context();
+
+	if (cpu)
+		cpu->hardirq = 0;
+	return 0;
+}
+
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(softirq_entry, unsigned int vec)
+{
+	struct cpu_context *cpu = cpu_context();
+
+	if (cpu)
+		cpu->softirq = vec + 1;
+	return 0;
+}
+
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(softirq_exit)
+{
+	struct cpu_context *cpu = cpu_context();
+
+	if (cpu)
+		cpu->softirq = 0;
 	return 0;
 }

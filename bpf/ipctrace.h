@@ -20,7 +20,9 @@
 #define TRACED_TASKS_MAX 16384 /* threads alive at once */
 #define PROCESSES_MAX 16384    /* processes of the traced tree, kept after they exit */
 #define SYSCALL_STATS_MAX 1024 /* (mechanism, syscall, operation) rows */
-#define WAKEUP_EDGES_MAX 4096  /* (waker, wakee, mechanism) */
+/* (waker, wakee, mechanism): an untraced waker is keyed by its process, not
+ * its thread, so a server's many untraced clients take one edge each */
+#define WAKEUP_EDGES_MAX 16384
 #define LOCK_WAITS_MAX 4096    /* (lock, waiter, call site) */
 #define SIGNALS_PENDING_MAX 1024 /* (process, signal) generated, not yet delivered */
 #define STACKS_MAX 4096        /* with --stacks: futex waiters' user stacks too */
@@ -42,7 +44,8 @@ enum mechanism {
 	MECH_UNIX_SOCKET,
 	MECH_INET_SOCKET,
 	MECH_FILE,
-	MECH_OTHER, /* wake-ups only: untraced waker, or waker outside IPC */
+	MECH_OTHER, /* wake-ups by no IPC call or by interrupts; multiplexed waits
+		     * that such a wake-up, a timeout or a signal ended */
 	MECH_TIMER, /* wake-ups only: timer expiry, idle task */
 	MECH__COUNT,
 };
@@ -90,6 +93,17 @@ struct syscall_key {
 	__u32 pad;
 };
 
+/* Why a multiplexed wait (epoll_wait, poll, select, ...) that slept ended its
+ * last sleep: its row counts each.  Only IPC puts the wait on an IPC row. */
+enum woken_by {
+	WOKEN_BY_IPC = 0,   /* a wake-up through the row's mechanism */
+	WOKEN_BY_TIMEOUT,   /* a timer (hrtimer callback, or the idle task) */
+	WOKEN_BY_SIGNAL,    /* a signal was sent, or the call ended with EINTR */
+	WOKEN_BY_NON_IPC,   /* a task in no IPC call (traced or not), a kernel thread */
+	WOKEN_BY_INTERRUPT, /* a hardirq, or a softirq not inside an inet call */
+	WOKEN_BY__COUNT,
+};
+
 /*
  * The stats structs' fields, one list each: the struct is declared from it,
  * and user space merges per-CPU values, subtracts intervals, and writes and
@@ -97,9 +111,11 @@ struct syscall_key {
  * miss a field.  FIELD(name, merge, group, key): merge is SUM or MAX (a
  * maximum is never subtracted: an interval's is the run's); the JSON summary
  * calls it group.key, or key when group is "".  HIST(name, group, key): a
- * log2 histogram of HIST_SLOTS counts, summed.  Adding a field is one line.
+ * log2 histogram of HIST_SLOTS counts, summed.  COUNTS(name, n, key, name_of):
+ * n counts named by name_of(i), summed; in the JSON only when one is not
+ * zero, as {name: count}, optional when read.  Adding a field is one line.
  */
-#define SYSCALL_STATS_FIELDS(FIELD, HIST) \
+#define SYSCALL_STATS_FIELDS(FIELD, HIST, COUNTS) \
 	FIELD(count, SUM, "", "count") \
 	FIELD(errors, SUM, "", "errors") \
 	FIELD(bytes, SUM, "", "bytes") \
@@ -109,10 +125,11 @@ struct syscall_key {
 	FIELD(blocked_ns, SUM, "", "blocked_ns") \
 	FIELD(contention_count, SUM, "", "contention_count") /* waits on a lock another task held */ \
 	FIELD(contention_ns, SUM, "", "contention_ns") \
+	COUNTS(woken_by, WOKEN_BY__COUNT, "woken_by", woken_by_name) /* multiplexed waits that slept */ \
 	HIST(hist, "", "hist_log2_ns")
 
 /* Per mechanism, per CPU: what is not per syscall. */
-#define MECHANISM_STATS_FIELDS(FIELD, HIST) \
+#define MECHANISM_STATS_FIELDS(FIELD, HIST, COUNTS) \
 	FIELD(wakeups, SUM, "wakeups", "count") \
 	FIELD(wakeup_latency_ns, SUM, "wakeups", "latency_total_ns") /* wake-up to running */ \
 	FIELD(wakeup_latency_max_ns, MAX, "wakeups", "latency_max_ns") \
@@ -127,7 +144,7 @@ struct syscall_key {
 	HIST(blocked_hist, "blocked", "hist_log2_ns")
 
 #define SIGNALS_MAX 65
-#define SIGNAL_STATS_FIELDS(FIELD, HIST) \
+#define SIGNAL_STATS_FIELDS(FIELD, HIST, COUNTS) \
 	FIELD(generated, SUM, "", "generated") \
 	FIELD(delivered, SUM, "", "delivered") \
 	FIELD(ignored, SUM, "", "ignored") /* not delivered: ignored, already pending, dropped */ \
@@ -137,24 +154,26 @@ struct syscall_key {
 #define STATS_DECLARE_FIELD(name, merge, group, key) __u64 name;
 #define STATS_DECLARE_HIST(name, group, key) __u64 name[HIST_SLOTS];
 #define STATS_NO_HIST(name, group, key)
+#define STATS_DECLARE_COUNTS(name, n, key, name_of) __u64 name[n];
+#define STATS_NO_COUNTS(name, n, key, name_of)
 
 struct syscall_stats {
-	SYSCALL_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_DECLARE_HIST)
+	SYSCALL_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_DECLARE_HIST, STATS_DECLARE_COUNTS)
 };
 
 struct mechanism_stats {
-	MECHANISM_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_DECLARE_HIST)
+	MECHANISM_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_DECLARE_HIST, STATS_NO_COUNTS)
 };
 
 struct signal_stats {
-	SIGNAL_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_NO_HIST)
+	SIGNAL_STATS_FIELDS(STATS_DECLARE_FIELD, STATS_NO_HIST, STATS_NO_COUNTS)
 };
 
 struct wakeup_edge {
-	__u32 waker_pid;
+	__u32 waker_pid; /* traced: the thread; untraced: its process; 0: interrupt or timer */
 	__u32 wakee_pid;
 	__u32 mechanism;
-	__u32 pad;
+	__u32 waker_untraced; /* 1: a task outside the trace, classified by its own call */
 };
 
 struct edge_stats {
@@ -203,7 +222,9 @@ struct call_state {
 	__u16 mechanism;
 	__u8 kind;
 	__u8 handler_restarts; /* a handler runs first, then the kernel restarts it */
-	__u32 pad;
+	__u8 wake_mechanism; /* the wake-up that ended the call's last sleep: its mechanism */
+	__u8 wake_by;        /* and its enum woken_by */
+	__u16 pad;
 };
 
 /*
@@ -221,7 +242,8 @@ struct task_state {
 	__u64 kernel_lock_addr;
 	__u16 woken_mechanism;
 	__u8 flags; /* TASK_* */
-	__u8 pad[5];
+	__u8 woken_by; /* enum woken_by of the last wake-up */
+	__u8 pad[4];
 };
 
 /* Held by ipctrace before exec: counting starts at its exec. */

@@ -47,7 +47,7 @@ bool summary_non_ipc_wakeups(const struct summary *s, char *buf, size_t len)
 
 	if (!other && !timer)
 		return false;
-	snprintf(buf, len, "wake-ups not through IPC: %llu by untraced tasks or non-IPC calls, "
+	snprintf(buf, len, "wake-ups not through IPC: %llu by non-IPC calls or interrupts, "
 		 "%llu by timers", (unsigned long long)other, (unsigned long long)timer);
 	return true;
 }

@@ -13,8 +13,9 @@
 #include <stddef.h>
 #include "summary.h"
 
-/* the waker of an edge whose pid is 0: a task outside the traced tree or an interrupt */
-#define UNTRACED_WAKER "(untraced or irq)"
+/* the waker of an edge whose pid is 0: an interrupt or a timer (a task outside
+ * the trace is named, marked untraced) */
+#define NO_TASK_WAKER "(irq or timer)"
 
 /* true if the mechanism has anything to report */
 bool summary_mechanism_active(const struct summary *s, int mechanism);

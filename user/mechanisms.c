@@ -63,6 +63,19 @@ void print_ipc_mechanisms(FILE *out)
 		fprintf(out, "  %-20s %s\n", mechanism_table[m].name, mechanism_table[m].label);
 }
 
+static const char *const woken_by_names[WOKEN_BY__COUNT] = {
+	[WOKEN_BY_IPC] = "ipc",
+	[WOKEN_BY_TIMEOUT] = "timeout",
+	[WOKEN_BY_SIGNAL] = "signal",
+	[WOKEN_BY_NON_IPC] = "untraced-non-ipc",
+	[WOKEN_BY_INTERRUPT] = "interrupt",
+};
+
+const char *woken_by_name(int reason)
+{
+	return reason >= 0 && reason < WOKEN_BY__COUNT ? woken_by_names[reason] : "unknown";
+}
+
 const char *lock_kind_name(int kind)
 {
 	if (kind <= 0 || kind >= (int)(sizeof(lock_kind_names) / sizeof(lock_kind_names[0])))

@@ -35,6 +35,8 @@ int next_ipc_mechanism(int mechanism);
 /* a line per IPC mechanism, its name and label, for the help text */
 void print_ipc_mechanisms(FILE *out);
 
+/* enum woken_by: "ipc", "timeout", "signal", "untraced-non-ipc", "interrupt" */
+const char *woken_by_name(int reason);
 const char *lock_kind_name(int kind); /* enum lock_kind: "futex", "kernel", ... */
 int lock_kind_from_name(const char *name); /* -1 if unknown */
 

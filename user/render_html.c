@@ -425,7 +425,7 @@ static void print_node_label(FILE *out, const struct wakeup_node *n)
 		return;
 	}
 	if (!n->pid) {
-		fputs(UNTRACED_WAKER, out);
+		fputs(NO_TASK_WAKER, out);
 		return;
 	}
 	fprintf(out, "%u ", n->pid);
@@ -606,7 +606,7 @@ static void print_edge_table(FILE *out, const struct summary *s)
 			fprintf(out, "%u ", e->waker_pid);
 			html_text(out, e->waker_comm);
 		} else {
-			fputs(UNTRACED_WAKER, out);
+			fputs(NO_TASK_WAKER, out);
 		}
 		fprintf(out, "</td><td class=\"l\">%u ", e->wakee_pid);
 		html_text(out, e->wakee_comm);

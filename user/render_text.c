@@ -35,6 +35,22 @@ static void print_header(FILE *out, const struct summary *s)
 	fprintf(out, "%.3f s traced\n", s->duration_ns / 1e9);
 }
 
+/* a multiplexed wait's row: what ended the sleeps of those that slept */
+static void print_woken_by(FILE *out, const struct syscall_stats *st)
+{
+	bool any = false;
+
+	for (int i = 0; i < WOKEN_BY__COUNT; i++) {
+		if (!st->woken_by[i])
+			continue;
+		fprintf(out, "%s%s %llu", any ? ", " : "    woken by: ", woken_by_name(i),
+			(unsigned long long)st->woken_by[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void print_syscall_row(FILE *out, const struct syscall_row *row, bool hist)
 {
 	const struct syscall_stats *st = &row->stats;
@@ -48,6 +64,7 @@ static void print_syscall_row(FILE *out, const struct syscall_row *row, bool his
 		(unsigned long long)st->count, (unsigned long long)st->errors,
 		(unsigned long long)st->bytes, st->count ? us(st->total_ns / st->count) : 0.0,
 		us(st->max_ns), ms(st->blocked_ns), ms(st->contention_ns));
+	print_woken_by(out, st);
 	if (hist && st->count)
 		print_log2_hist(out, st->hist, HIST_SLOTS, "nsecs");
 }
@@ -95,9 +112,10 @@ static void print_edges(FILE *out, const struct summary *s)
 		char waker[40], wakee[40];
 
 		if (e->waker_pid)
-			snprintf(waker, sizeof(waker), "%u %s", e->waker_pid, e->waker_comm);
+			snprintf(waker, sizeof(waker), "%u %s%s", e->waker_pid, e->waker_comm,
+				 e->waker_untraced ? " (untraced)" : "");
 		else
-			snprintf(waker, sizeof(waker), UNTRACED_WAKER);
+			snprintf(waker, sizeof(waker), NO_TASK_WAKER);
 		snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
 		fprintf(out, "%9llu  %-12s %-24s -> %-24s\n", (unsigned long long)e->count,
 			mechanism_name(e->mechanism), waker, wakee);
@@ -166,14 +184,27 @@ static void print_footer(FILE *out, const struct summary *s)
 	fprintf(out, ")\n");
 }
 
+/* every active IPC mechanism, and "other" for the multiplexed waits it holds
+ * (its wake-ups have their own line) */
+static bool printed_as_block(const struct summary *s, int mech)
+{
+	if (mech == MECH_OTHER) {
+		for (size_t i = 0; i < s->nsyscalls; i++)
+			if (s->syscalls[i].mechanism == mech)
+				return true;
+		return false;
+	}
+	return mechanism_table[mech].ipc && summary_mechanism_active(s, mech);
+}
+
 int render_text(FILE *out, const struct summary *s, bool hist)
 {
 	char line[160];
 	bool any = false;
 
 	print_header(out, s);
-	for_each_ipc_mechanism(mech) {
-		if (!summary_mechanism_active(s, mech))
+	for (int mech = MECH_NONE + 1; mech < MECH__COUNT; mech++) {
+		if (!printed_as_block(s, mech))
 			continue;
 		if (!any)
 			fprintf(out, "\n%-20s %9s %7s %12s %10s %10s %11s %11s\n", "MECHANISM / SYSCALL",

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The stats structs' field tables, from the lists in bpf/ipctrace.h. */
+#include "mechanisms.h"
 #include "stats.h"
 
 /* a row of the table of STATS_TYPE, from its field list */
 #define FIELD_ROW(name, merge, group, key) \
-	{ group, key, offsetof(STATS_TYPE, name), STATS_##merge },
+	{ group, key, offsetof(STATS_TYPE, name), STATS_##merge, 0, NULL },
 #define HIST_ROW(name, group, key) \
-	{ group, key, offsetof(STATS_TYPE, name), STATS_HIST },
+	{ group, key, offsetof(STATS_TYPE, name), STATS_HIST, 0, NULL },
+#define COUNTS_ROW(name, n_, key, name_of_) \
+	{ "", key, offsetof(STATS_TYPE, name), STATS_COUNTS, n_, name_of_ },
 #define LAYOUT(layout, FIELDS) \
-	static const struct stats_field layout##_fields[] = { FIELDS(FIELD_ROW, HIST_ROW) }; \
+	static const struct stats_field layout##_fields[] = { FIELDS(FIELD_ROW, HIST_ROW, COUNTS_ROW) }; \
 	const struct stats_layout layout = { \
 		.fields = layout##_fields, \
 		.nfields = sizeof(layout##_fields) / sizeof(layout##_fields[0]), \
@@ -43,6 +46,10 @@ void stats_merge(const struct stats_layout *l, void *into, const void *from)
 			for (int b = 0; b < HIST_SLOTS; b++)
 				slot[b] += v[b];
 			break;
+		case STATS_COUNTS:
+			for (size_t b = 0; b < f->n; b++)
+				slot[b] += v[b];
+			break;
 		}
 	}
 }
@@ -58,6 +65,9 @@ void stats_subtract(const struct stats_layout *l, void *later, const void *earli
 			*slot -= *v;
 		else if (f->merge == STATS_HIST)
 			for (int b = 0; b < HIST_SLOTS; b++)
+				slot[b] -= v[b];
+		else if (f->merge == STATS_COUNTS)
+			for (size_t b = 0; b < f->n; b++)
 				slot[b] -= v[b];
 	}
 }

@@ -16,6 +16,7 @@ enum stats_merge {
 	STATS_SUM,  /* added; subtracted for an interval */
 	STATS_MAX,  /* the larger kept; an interval keeps the run's */
 	STATS_HIST, /* HIST_SLOTS counts, each added and subtracted */
+	STATS_COUNTS, /* n named counts, each added and subtracted; optional in JSON */
 };
 
 struct stats_field {
@@ -23,6 +24,8 @@ struct stats_field {
 	const char *key;
 	size_t offset;
 	enum stats_merge merge;
+	size_t n;                       /* STATS_COUNTS: how many */
+	const char *(*name_of)(int i); /* STATS_COUNTS: the JSON key of count i */
 };
 
 struct stats_layout {

@@ -27,7 +27,8 @@ struct syscall_row {
 };
 
 struct edge_row {
-	__u32 waker_pid; /* 0: a task outside the traced tree, or an interrupt */
+	__u32 waker_pid; /* 0: an interrupt or a timer */
+	bool waker_untraced; /* a task outside the trace (waker_pid is its process) */
 	char waker_comm[COMM_LEN];
 	__u32 wakee_pid;
 	char wakee_comm[COMM_LEN];

@@ -25,6 +25,23 @@ static json_t *hist_json(const __u64 hist[HIST_SLOTS])
 	return array;
 }
 
+/* named counts (a multiplexed wait's woken_by): {name: count}, only when
+ * one is not zero, so that rows and files without them stay as they were */
+static void counts_json(json_t *obj, const struct stats_field *f, const __u64 *v)
+{
+	json_t *counts = NULL;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (!v[i])
+			continue;
+		if (!counts)
+			counts = json_object();
+		json_object_set_new(counts, f->name_of((int)i), json_integer(v[i]));
+	}
+	if (counts)
+		json_object_set_new(obj, f->key, counts);
+}
+
 /* the fields of a stats struct into obj, by its layout: each under its group */
 static void stats_json(json_t *obj, const struct stats_layout *l, const void *stats)
 {
@@ -40,8 +57,11 @@ static void stats_json(json_t *obj, const struct stats_layout *l, const void *st
 				json_object_set_new(obj, f->group, into);
 			}
 		}
-		json_object_set_new(into, f->key, f->merge == STATS_HIST ? hist_json(v)
-									   : json_integer(*v));
+		if (f->merge == STATS_COUNTS)
+			counts_json(obj, f, v);
+		else
+			json_object_set_new(into, f->key, f->merge == STATS_HIST ? hist_json(v)
+										   : json_integer(*v));
 	}
 }
 
@@ -147,9 +167,13 @@ static json_t *edges_json(const struct summary *s)
 
 	for (size_t i = 0; i < s->nedges; i++) {
 		const struct edge_row *e = &s->edges[i];
+		json_t *waker = json_pack("{sI ss}", "pid", (json_int_t)e->waker_pid,
+					  "comm", e->waker_comm);
 
-		json_array_append_new(edges, json_pack("{s{sI ss} s{sI ss} ss sI}",
-			"waker", "pid", (json_int_t)e->waker_pid, "comm", e->waker_comm,
+		if (waker && e->waker_untraced)
+			json_object_set_new(waker, "untraced", json_true());
+		json_array_append_new(edges, json_pack("{so s{sI ss} ss sI}",
+			"waker", waker,
 			"wakee", "pid", (json_int_t)e->wakee_pid, "comm", e->wakee_comm,
 			"mechanism", mechanism_name(e->mechanism), "count", (json_int_t)e->count));
 	}
@@ -283,6 +307,27 @@ static void get_string(struct reader *r, json_t *obj, const char *key, char *buf
 	snprintf(buf, len, "%s", json_string_value(v));
 }
 
+/* named counts (see counts_json): optional; a name this version does not
+ * know is left out, as the schema policy says of unknown fields */
+static void read_counts(struct reader *r, json_t *obj, const struct stats_field *f, __u64 *slot,
+			const char *where)
+{
+	const char *name;
+	json_t *v;
+
+	if (!obj)
+		return;
+	if (!json_is_object(obj)) {
+		fail(r, "%s.%s: expected an object", where, f->key);
+		return;
+	}
+	json_object_foreach(obj, name, v) {
+		for (size_t i = 0; i < f->n; i++)
+			if (!strcmp(f->name_of((int)i), name))
+				slot[i] = get_u64(r, obj, name, where);
+	}
+}
+
 /* the fields of a stats struct from obj, by its layout (see stats_json) */
 static void read_stats(struct reader *r, json_t *obj, const struct stats_layout *l, void *stats,
 		       const char *where)
@@ -299,6 +344,8 @@ static void read_stats(struct reader *r, json_t *obj, const struct stats_layout 
 		snprintf(at, sizeof(at), "%s%s%s", where, f->group[0] ? "." : "", f->group);
 		if (f->merge == STATS_HIST)
 			get_hist(r, from, f->key, stats_slot(f, stats), at);
+		else if (f->merge == STATS_COUNTS)
+			read_counts(r, json_object_get(from, f->key), f, stats_slot(f, stats), at);
 		else
 			*stats_slot(f, stats) = get_u64(r, from, f->key, at);
 	}
@@ -443,6 +490,7 @@ static void read_edges(struct reader *r, json_t *edges, struct summary *s)
 		char mech[NAME_LEN] = "";
 
 		e.waker_pid = get_u64(r, waker, "pid", "wakeup_edges[].waker");
+		e.waker_untraced = json_is_true(json_object_get(waker, "untraced"));
 		get_string(r, waker, "comm", e.waker_comm, sizeof(e.waker_comm), "wakeup_edges[].waker");
 		e.wakee_pid = get_u64(r, wakee, "pid", "wakeup_edges[].wakee");
 		get_string(r, wakee, "comm", e.wakee_comm, sizeof(e.wakee_comm), "wakeup_edges[].wakee");

@@ -64,6 +64,10 @@ static const struct program_feature program_features[] = {
 	{ "page_fault_user", "shm_page_faults", false },
 	{ "hrtimer_expire_entry", "timer_wakeups", false },
 	{ "hrtimer_expire_exit", "timer_wakeups", false },
+	{ "irq_handler_entry", "interrupt_wakeups", false },
+	{ "irq_handler_exit", "interrupt_wakeups", false },
+	{ "softirq_entry", "interrupt_wakeups", false },
+	{ "softirq_exit", "interrupt_wakeups", false },
 };
 
 static bool verbose_libbpf;
@@ -580,6 +584,7 @@ static void collect_edges(struct tracer *t, struct summary *s)
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		struct edge_row row = {
 			.waker_pid = key.waker_pid,
+			.waker_untraced = key.waker_untraced,
 			.wakee_pid = key.wakee_pid,
 			.mechanism = key.mechanism,
 		};

@@ -75,6 +75,13 @@ static void sample_summary(struct summary *s)
 	summary_add_syscall(s, &r);
 	r = row(MECH_FUTEX, "futex", "WAKE", 5, 50, 20);
 	summary_add_syscall(s, &r);
+	r = row(MECH_UNIX_SOCKET, "epoll_wait", "", 5, 500, 200);
+	r.stats.woken_by[WOKEN_BY_IPC] = 4; /* and one that never slept */
+	summary_add_syscall(s, &r);
+	r = row(MECH_OTHER, "epoll_wait", "", 3, 300, 100);
+	r.stats.woken_by[WOKEN_BY_TIMEOUT] = 2;
+	r.stats.woken_by[WOKEN_BY_INTERRUPT] = 1;
+	summary_add_syscall(s, &r);
 	s->mechanisms[MECH_PIPE].wakeups = 7;
 	s->mechanisms[MECH_PIPE].blocked_count = 3;
 	s->mechanisms[MECH_PIPE].blocked_ns = 3000;
@@ -84,6 +91,11 @@ static void sample_summary(struct summary *s)
 	s->signals[10].delivered = 5;
 	s->drops.edges_full = 1;
 	snprintf(e.waker_comm, sizeof(e.waker_comm), "child");
+	snprintf(e.wakee_comm, sizeof(e.wakee_comm), "parent");
+	summary_add_edge(s, &e);
+	e = (struct edge_row){ .waker_pid = 12, .waker_untraced = true, .wakee_pid = 10,
+			       .mechanism = MECH_UNIX_SOCKET, .count = 4 };
+	snprintf(e.waker_comm, sizeof(e.waker_comm), "client");
 	snprintf(e.wakee_comm, sizeof(e.wakee_comm), "parent");
 	summary_add_edge(s, &e);
 	snprintf(l.key, sizeof(l.key), "shared inode 0x1+0x40");
@@ -179,6 +191,43 @@ static void test_json_round_trip_renders_identically(void **state)
 	free(text_back);
 	free(json);
 	free(json_back);
+	unlink(path);
+	summary_free(&s);
+	summary_free(&back);
+}
+
+/* A multiplexed wait's woken_by counts and an untraced waker survive the
+ * JSON, and the text says them in one line each. */
+static void test_woken_by_and_untraced_wakers_are_kept(void **state)
+{
+	char path[] = "/tmp/ipctrace-unit.XXXXXX", err[256];
+	struct summary s, back;
+	const struct syscall_row *r;
+	char *text;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	(void)state;
+	sample_summary(&s);
+	assert_int_equal(render_json(f, &s, false), 0);
+	fclose(f);
+	assert_int_equal(summary_read_json(path, &back, err, sizeof(err)), 0);
+	r = find(&back, MECH_OTHER, "epoll_wait", "");
+	assert_non_null(r);
+	assert_int_equal(r->stats.woken_by[WOKEN_BY_TIMEOUT], 2);
+	assert_int_equal(r->stats.woken_by[WOKEN_BY_INTERRUPT], 1);
+	assert_int_equal(r->stats.woken_by[WOKEN_BY_IPC], 0);
+	r = find(&back, MECH_PIPE, "read", "");
+	assert_int_equal(r->stats.woken_by[WOKEN_BY_IPC], 0);
+	assert_true(back.edges[1].waker_untraced);
+	assert_false(back.edges[0].waker_untraced);
+	text = render_to_string(&back, "text");
+	assert_non_null(strstr(text, "  epoll_wait                 5"));
+	assert_non_null(strstr(text, "\n    woken by: ipc 4\n"));
+	assert_non_null(strstr(text, "\nother\n  epoll_wait"));
+	assert_non_null(strstr(text, "\n    woken by: timeout 2, interrupt 1\n"));
+	assert_non_null(strstr(text, "12 client (untraced)"));
+	free(text);
 	unlink(path);
 	summary_free(&s);
 	summary_free(&back);
@@ -323,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_same_key_rows_merge),
 		cmocka_unit_test(test_rows_sorted_by_mechanism_then_name),
 		cmocka_unit_test(test_json_round_trip_renders_identically),
+		cmocka_unit_test(test_woken_by_and_untraced_wakers_are_kept),
 		cmocka_unit_test(test_drop_notes_are_not_losses),
 		cmocka_unit_test(test_bad_files_give_one_clear_reason),
 		cmocka_unit_test(test_csv_quotes_and_has_the_documented_columns),
