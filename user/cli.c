@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "exitcodes.h"
 #include "output.h"
+#include "procfs.h"
 #include "rundir.h"
 #include "summary_json.h"
 #include "target.h"
@@ -153,6 +154,112 @@ int handle_run_option(struct run_options *o, int opt, const char *arg)
 		return -1;
 	}
 	return EXIT_USAGE;
+}
+
+static int parse_pid_list(struct scope_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	if (!copy)
+		return EXIT_SOFTWARE;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = strtol(tok, &end, 10);
+		if (errno || *end || pid <= 0 || pid > 4194304) {
+			free(copy);
+			return usage_error("-p: expected process ids, got '%s'", arg);
+		}
+		if (o->npids == ATTACH_MAX) {
+			free(copy);
+			return usage_error("-p: too many processes (at most 1024)%s", "");
+		}
+		o->pids[o->npids++] = pid;
+	}
+	free(copy);
+	return 0;
+}
+
+int handle_scope_option(struct scope_options *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'p':
+		return parse_pid_list(o, arg);
+	case OPT_COMM:
+		o->comm = arg;
+		return 0;
+	case OPT_FOLLOW:
+	case OPT_NO_FOLLOW:
+		o->no_follow = opt == OPT_NO_FOLLOW;
+		return 0;
+	}
+	return SCOPE_NOT_MINE;
+}
+
+void print_scope_options(FILE *out)
+{
+	fputs("  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
+	      "      --comm NAME        trace every process with this command name\n"
+	      "      --no-follow        not the processes they fork from now on\n", out);
+}
+
+size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s, bool quiet)
+{
+	/* what they mapped before we came is unknown: look at their page faults */
+	__u8 flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
+	static pid_t pids[2 * ATTACH_MAX]; /* callers hold the tracer's lock: one at a time */
+	size_t npids = o->npids, traced = 0;
+
+	memcpy(pids, o->pids, o->npids * sizeof(*pids));
+	if (o->comm) {
+		size_t n = procfs_find_comm(o->comm, pids + npids, ATTACH_MAX);
+
+		if (!n && !quiet)
+			fprintf(stderr, "ipctrace: --comm %s: no such process\n", o->comm);
+		npids += n;
+	}
+	/* following a process means its whole tree: the children it already has too */
+	if (!o->no_follow)
+		npids += procfs_descendants(pids, npids, pids + npids, 2 * ATTACH_MAX - npids);
+	for (size_t i = 0; i < npids; i++) {
+		pid_t pid = pids[i];
+		char comm[COMM_LEN] = "?";
+		int err;
+
+		if (procfs_comm(pid, comm, sizeof(comm))) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d: no such process\n", pid);
+			continue;
+		}
+		if (procfs_is_kernel_thread(pid)) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d (%s) is a kernel thread: not traced\n",
+					pid, comm);
+			continue;
+		}
+		if (pid == getpid()) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
+			continue;
+		}
+		err = tracer_add_process(t, pid, flags);
+		if (err) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,
+					err == -ESRCH ? "exited before it could be traced" : strerror(-err));
+			continue;
+		}
+		if (!traced && s && !s->command) {
+			char cmdline[4096], *argv[64];
+			size_t argc = procfs_cmdline(pid, cmdline, sizeof(cmdline), argv, 64);
+
+			summary_set_command(s, NULL, argv, argc);
+		}
+		traced++;
+	}
+	return traced;
 }
 
 int find_workload_binary(char *path, size_t len)

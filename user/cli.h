@@ -123,15 +123,58 @@ int parse_run_args(struct run_options *o, int argc, char **argv,
 
 #define ATTACH_MAX 1024
 
+/* Which running processes attach and serve trace: their scope options,
+ * parsed and resolved by the same code for both. */
+struct scope_options {
+	pid_t pids[ATTACH_MAX]; /* -p */
+	size_t npids;
+	const char *comm;       /* --comm */
+	bool no_follow;
+};
+
+enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW };
+
+#define SCOPE_OPTIONS \
+	{ "pid", required_argument, NULL, 'p' }, \
+	{ "comm", required_argument, NULL, OPT_COMM }, \
+	{ "follow", no_argument, NULL, OPT_FOLLOW }, \
+	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW }
+
+/* One scope option: 0, an exit status after one line, or SCOPE_NOT_MINE
+ * if opt is not one of SCOPE_OPTIONS. */
+#define SCOPE_NOT_MINE (-2)
+int handle_scope_option(struct scope_options *o, int opt, const char *arg);
+/* the scope options, for the commands' help */
+void print_scope_options(FILE *out);
+
+/* Trace the processes in scope now: the -p processes, those named --comm,
+ * and (unless --no-follow) their descendants.  Each one that cannot be
+ * traced is a line on stderr unless quiet; s (if not NULL) gets the first
+ * one's command line.  How many were traced (already traced ones count). */
+size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s,
+		   bool quiet);
+
 struct attach_options {
 	struct run_options common;
-	pid_t pids[ATTACH_MAX];
-	size_t npids;
-	const char *comm;
-	bool no_follow;
+	struct scope_options scope;
 	double duration_s;
 	double interval_s;
 };
 int parse_attach_options(struct attach_options *o, int argc, char **argv);
+
+/* ipctrace serve: the options that are its own */
+struct serve_options {
+	struct run_options common; /* the tracing options: --btf, -v, ... */
+	struct scope_options scope;
+	const char *listen;        /* ADDR:PORT */
+	size_t max_series;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *basic_auth_file;
+	bool insecure;
+};
+int parse_serve_options(struct serve_options *o, int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+void serve_help(FILE *out);
 
 #endif

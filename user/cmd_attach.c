@@ -24,11 +24,9 @@ void attach_help(FILE *out)
 	      "their descendants, until Ctrl-C, the duration, or their exit.  Detaching\n"
 	      "leaves them and their IPC state untouched.\n"
 	      "\n"
-	      "Options:\n"
-	      "  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
-	      "      --comm NAME        trace every process with this command name\n"
-	      "      --no-follow        not the processes they fork from now on\n"
-	      "  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
+	      "Options:\n", out);
+	print_scope_options(out);
+	fputs("  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
 	      "  -i, --interval SECS    print an interim report every SECS (0.1 or more)\n", out);
 	print_output_options(out);
 	fputs("      --stacks           record user stacks of futex waiters\n"
@@ -59,41 +57,10 @@ static int parse_seconds(const char *arg, double *out)
 	return 0;
 }
 
-static int parse_pid_list(struct attach_options *o, const char *arg)
-{
-	char *copy = strdup(arg), *save = NULL;
-
-	if (!copy)
-		return EXIT_SOFTWARE;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *end;
-		long pid;
-
-		errno = 0;
-		pid = strtol(tok, &end, 10);
-		if (errno || *end || pid <= 0 || pid > 4194304) {
-			free(copy);
-			return usage_error("-p: expected process ids, got '%s'", arg);
-		}
-		if (o->npids == ATTACH_MAX) {
-			free(copy);
-			return usage_error("-p: too many processes (at most 1024)%s", "");
-		}
-		o->pids[o->npids++] = pid;
-	}
-	free(copy);
-	return 0;
-}
-
-enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW };
-
 int parse_attach_options(struct attach_options *o, int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, OPT_COMM },
-		{ "follow", no_argument, NULL, OPT_FOLLOW },
-		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		SCOPE_OPTIONS,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		TRACING_OPTIONS,
@@ -104,19 +71,13 @@ int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	optind = 1;
 	argv[0] = "ipctrace"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, "p:d:i:o:f:qvh", long_options, NULL)) != -1) {
+		status = handle_scope_option(&o->scope, opt, optarg);
+		if (status != SCOPE_NOT_MINE) {
+			if (status)
+				return status;
+			continue;
+		}
 		switch (opt) {
-		case 'p':
-			status = parse_pid_list(o, optarg);
-			break;
-		case OPT_COMM:
-			o->comm = optarg;
-			status = 0;
-			break;
-		case OPT_FOLLOW:
-		case OPT_NO_FOLLOW:
-			o->no_follow = opt == OPT_NO_FOLLOW;
-			status = 0;
-			break;
 		case 'd':
 			status = parse_seconds(optarg, &o->duration_s);
 			break;
@@ -137,7 +98,7 @@ int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("attach: unexpected argument '%s'", argv[optind]);
-	if (!o->npids && !o->comm)
+	if (!o->scope.npids && !o->scope.comm)
 		return usage_error("attach: give -p PID or --comm NAME%s", "");
 	return 0;
 }
@@ -162,58 +123,6 @@ static void print_interval(const struct run_options *o, const struct summary *ru
 	render_text(stdout, &delta, o->hist);
 	fflush(stdout);
 	free(delta.syscalls);
-}
-
-/* Add the requested processes; each failure is one line, the rest go on. */
-static size_t attach_targets(struct tracer *tracer, struct attach_options *o, struct summary *s)
-{
-	/* what they mapped before we came is unknown: look at their page faults */
-	__u8 flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
-	size_t traced = 0;
-
-	if (o->comm) {
-		size_t n = procfs_find_comm(o->comm, o->pids + o->npids, ATTACH_MAX - o->npids);
-
-		if (!n)
-			fprintf(stderr, "ipctrace: --comm %s: no such process\n", o->comm);
-		o->npids += n;
-	}
-	/* following a process means its whole tree: the children it already has too */
-	if (!o->no_follow)
-		o->npids += procfs_descendants(o->pids, o->npids, o->pids + o->npids,
-					       ATTACH_MAX - o->npids);
-	for (size_t i = 0; i < o->npids; i++) {
-		pid_t pid = o->pids[i];
-		char comm[COMM_LEN] = "?";
-		int err;
-
-		if (procfs_comm(pid, comm, sizeof(comm))) {
-			fprintf(stderr, "ipctrace: pid %d: no such process\n", pid);
-			continue;
-		}
-		if (procfs_is_kernel_thread(pid)) {
-			fprintf(stderr, "ipctrace: pid %d (%s) is a kernel thread: not traced\n", pid, comm);
-			continue;
-		}
-		if (pid == getpid()) {
-			fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
-			continue;
-		}
-		err = tracer_add_process(tracer, pid, flags);
-		if (err) {
-			fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,
-				err == -ESRCH ? "exited before it could be traced" : strerror(-err));
-			continue;
-		}
-		if (!traced) {
-			char cmdline[4096], *argv[64];
-			size_t argc = procfs_cmdline(pid, cmdline, sizeof(cmdline), argv, 64);
-
-			summary_set_command(s, NULL, argv, argc);
-		}
-		traced++;
-	}
-	return traced;
 }
 
 static void sleep_ns(__u64 ns)
@@ -290,7 +199,7 @@ int cmd_attach(int argc, char **argv)
 	status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
 	if (status)
 		goto out;
-	if (!attach_targets(&tracer, &o, &summary)) {
+	if (!trace_scope(&tracer, &o.scope, &summary, false)) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
 		goto out;

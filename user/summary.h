@@ -58,6 +58,13 @@ struct unavailable_row {
 	char reason[160];
 };
 
+/* A BPF program's cost as the kernel counts it (kernel.bpf_stats_enabled) */
+struct program_stats {
+	const char *name;
+	__u64 run_ns;
+	__u64 runs;
+};
+
 struct interval_row {
 	__u64 start_ns; /* from the start of tracing */
 	__u64 end_ns;

@@ -799,9 +799,10 @@ static __u64 recursion_misses(struct tracer *t)
 	return misses;
 }
 
-int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
+/* The counters: syscall rows, mechanisms, signals and drops (no edges,
+ * locks or processes: no symbols to load, nothing that grows per task). */
+static int collect_counters(struct tracer *t, struct summary *s, __u64 until_ns)
 {
-	stack_symbols_pause(t->stack_symbols);
 	int ncpus = libbpf_num_possible_cpus();
 	int err;
 
@@ -815,14 +816,53 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 		err = collect_signals(t, s, ncpus);
 	if (err)
 		return err;
-	collect_edges(t, s);
-	collect_locks(t, s);
-	collect_processes(t, s);
 	s->drops = t->skel->bss->drops;
 	s->drops.recursion_misses = recursion_misses(t);
 	s->lost_events = s->drops.events_lost;
+	return 0;
+}
+
+int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
+{
+	stack_symbols_pause(t->stack_symbols);
+	int err = collect_counters(t, s, until_ns);
+
+	if (err)
+		return err;
+	collect_edges(t, s);
+	collect_locks(t, s);
+	collect_processes(t, s);
 	summary_finish(s);
 	return 0;
+}
+
+int tracer_collect_counters(struct tracer *t, struct summary *s)
+{
+	int err = collect_counters(t, s, 0);
+
+	if (!err)
+		summary_finish(s);
+	return err;
+}
+
+size_t tracer_program_stats(const struct tracer *t, struct program_stats *out, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (n == max || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[n].name = bpf_program__name(prog);
+		out[n].run_ns = info.run_time_ns;
+		out[n].runs = info.run_cnt;
+		n++;
+	}
+	return n;
 }
 
 void tracer_destroy(struct tracer *t)

@@ -50,6 +50,12 @@ __u64 tracer_elapsed_ns(const struct tracer *t);
 /* kernel maps -> summary, covering the start until until_ns (0: now);
  * the maps are only read, so it can be called again later */
 int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns);
+/* Only the counters (syscall rows, mechanisms, signals, drops), cheap
+ * enough for every scrape of `ipctrace serve`; the maps are only read. */
+int tracer_collect_counters(struct tracer *t, struct summary *s);
+/* Each program's run time and runs as the kernel counts them (only while
+ * kernel.bpf_stats_enabled is 1; else zeros): how many, at most max. */
+size_t tracer_program_stats(const struct tracer *t, struct program_stats *out, size_t max);
 void tracer_destroy(struct tracer *t);
 /* `ipctrace features`: what this kernel offers, as a table; 0 if enough */
 int tracer_print_features(FILE *out, const char *btf_path);
