@@ -72,6 +72,8 @@ struct series_table {
 	size_t used;     /* series of the group rows admitted, "other" rows included */
 	size_t reserved; /* series kept for "other" rows not made yet */
 	__u64 dropped;   /* series not made: their label sets went to "other" */
+	char **labels;   /* group labels by the kernel's group id, at first sight */
+	size_t nlabels;
 };
 
 struct series_table *series_table_new(const char *by, size_t max_series)
@@ -99,6 +101,9 @@ void series_table_free(struct series_table *t)
 		free(t->entries[i].key);
 	for (size_t i = 0; i < t->nrows; i++)
 		free(t->rows[i].group);
+	for (size_t i = 0; i < t->nlabels; i++)
+		free(t->labels[i]);
+	free(t->labels);
 	free(t->entries);
 	free(t->rows);
 	free(t);
@@ -286,6 +291,26 @@ static void raise_to(struct syscall_stats *exposed, const struct syscall_stats *
 	for (size_t i = 0; i < sizeof(*exposed) / sizeof(__u64); i++)
 		if (from[i] > into[i])
 			into[i] = from[i];
+}
+
+const char *series_table_group_label(struct series_table *t, __u32 id, const char *name)
+{
+	char key[32];
+	struct series_entry *e;
+	char *label;
+
+	snprintf(key, sizeof(key), "#%u", id);
+	e = find_entry(t, key);
+	if (e->key)
+		return t->labels[e->row];
+	label = strdup(name);
+	if (!label || array_append((void **)&t->labels, &t->nlabels, sizeof(label), &label)) {
+		free(label);
+		return name;
+	}
+	if (add_entry(t, key, t->nlabels - 1))
+		return name;
+	return label;
 }
 
 void series_table_begin(struct series_table *t)

@@ -45,6 +45,10 @@ int series_table_update(struct series_table *t, const struct summary *s);
 void series_table_begin(struct series_table *t);
 int series_table_add(struct series_table *t, const struct syscall_row *r, const char *group);
 void series_table_finish(struct series_table *t);
+/* The label of the kernel's group id: its name at first sight, for good
+ * (a cgroup removed since would otherwise be renamed, a new label set
+ * counting its whole history twice). */
+const char *series_table_group_label(struct series_table *t, __u32 id, const char *name);
 size_t series_table_series(const struct series_table *t);   /* series exposed for rows */
 __u64 series_table_dropped(const struct series_table *t);   /* label sets sent to other */
 

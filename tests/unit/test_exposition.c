@@ -192,6 +192,18 @@ static void test_a_pair_without_room_goes_to_other(void **state)
 	series_table_free(t);
 }
 
+/* a group keeps the name it had when first seen */
+static void test_group_labels_are_kept_from_first_sight(void **state)
+{
+	struct series_table *t = series_table_new("cgroup", 10000);
+
+	(void)state;
+	assert_string_equal(series_table_group_label(t, 7, "/a"), "/a");
+	assert_string_equal(series_table_group_label(t, 8, "/b"), "/b");
+	assert_string_equal(series_table_group_label(t, 7, "(removed cgroup, inode 7)"), "/a");
+	series_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_label_values_are_escaped_utf8),
 		cmocka_unit_test(test_series_are_admitted_first_come_for_good),
 		cmocka_unit_test(test_a_pair_without_room_goes_to_other),
+		cmocka_unit_test(test_group_labels_are_kept_from_first_sight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
