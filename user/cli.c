@@ -222,7 +222,7 @@ size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summa
 	}
 	/* following a process means its whole tree: the children it already has too */
 	if (!o->no_follow)
-		npids += procfs_descendants(pids, npids, pids + npids, 2 * ATTACH_MAX - npids);
+		npids += procfs_descendants(pids, npids, pids + npids, (size_t)2 * ATTACH_MAX - npids);
 	for (size_t i = 0; i < npids; i++) {
 		pid_t pid = pids[i];
 		char comm[COMM_LEN] = "?";

@@ -70,7 +70,7 @@ static int parse_max_series(const char *arg, size_t *out)
 
 	errno = 0;
 	n = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || n < SERIES_PER_ROW * 2 || n > 10000000)
+	if (errno || end == arg || *end || arg[0] == '-' || n < (unsigned long long)SERIES_PER_ROW * 2 || n > 10000000)
 		return usage_error("--max-series: expected a number from 82 (one row and its "
 				   "\"other\") to 10000000, got '%s'", arg);
 	*out = n;

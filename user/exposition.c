@@ -270,13 +270,16 @@ int series_table_add(struct series_table *t, const struct syscall_row *r, const 
 		return 0;
 	row_key(key, sizeof(key), r->mechanism, r->syscall, group);
 	e = find_entry(t, key);
-	if (e->key && e->row != SIZE_MAX)
+	if (e->key && e->row != SIZE_MAX) {
 		index = e->row;
-	else if (admit(t, r->mechanism, r->syscall, group, &index))
-		return -1;
-	else if (t->by && strcmp(t->rows[index].group, group ? group : "") &&
-		 add_entry(t, key, index)) /* remember where a dropped label set went */
-		return -1;
+	} else {
+		if (admit(t, r->mechanism, r->syscall, group, &index))
+			return -1;
+		/* remember where a dropped label set went */
+		if (t->by && strcmp(t->rows[index].group, group ? group : "") &&
+		    add_entry(t, key, index))
+			return -1;
+	}
 	syscall_stats_add(&t->rows[index].fresh, &r->stats);
 	return 0;
 }

@@ -24,9 +24,9 @@
 #define CONNECTIONS_MAX 32
 #define CONNECTIONS_PER_ADDRESS 8
 #define CONNECTION_TIMEOUT_S 10
-#define REQUEST_MEMORY_BYTES (32 * 1024) /* the request line and headers */
-#define AUTH_FILE_MAX (64 * 1024)
-#define PEM_FILE_MAX (256 * 1024)
+#define REQUEST_MEMORY_BYTES ((size_t)32 * 1024) /* the request line and headers */
+#define AUTH_FILE_MAX ((size_t)64 * 1024)
+#define PEM_FILE_MAX ((size_t)256 * 1024)
 
 struct httpd {
 	struct MHD_Daemon *daemon;
@@ -132,10 +132,10 @@ static char *read_small_file(const char *path, size_t max, const char *what)
 {
 	FILE *f = fopen(path, "re");
 	char *text = f ? malloc(max + 1) : NULL;
-	size_t n = 0;
 
 	if (text) {
-		n = fread(text, 1, max + 1, f);
+		size_t n = fread(text, 1, max + 1, f);
+
 		if (ferror(f) || n > max) {
 			free(text);
 			text = NULL;
