@@ -205,14 +205,15 @@ void print_scope_options(FILE *out)
 	      "      --no-follow        not the processes they fork from now on\n", out);
 }
 
-size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s, bool quiet)
+size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s, int flags)
 {
+	bool quiet = flags & SCOPE_QUIET;
 	/* what they mapped before we came is unknown: look at their page faults */
-	__u8 flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
+	__u8 task_flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
 	static pid_t pids[2 * ATTACH_MAX]; /* callers hold the tracer's lock: one at a time */
-	size_t npids = o->npids, traced = 0;
+	size_t npids = flags & SCOPE_NEW_COMM ? 0 : o->npids, traced = 0;
 
-	memcpy(pids, o->pids, o->npids * sizeof(*pids));
+	memcpy(pids, o->pids, npids * sizeof(*pids));
 	if (o->comm) {
 		size_t n = procfs_find_comm(o->comm, pids + npids, ATTACH_MAX);
 
@@ -221,7 +222,7 @@ size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summa
 		npids += n;
 	}
 	/* following a process means its whole tree: the children it already has too */
-	if (!o->no_follow)
+	if (!o->no_follow && !(flags & SCOPE_NEW_COMM))
 		npids += procfs_descendants(pids, npids, pids + npids, (size_t)2 * ATTACH_MAX - npids);
 	for (size_t i = 0; i < npids; i++) {
 		pid_t pid = pids[i];
@@ -244,7 +245,7 @@ size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summa
 				fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
 			continue;
 		}
-		err = tracer_add_process(t, pid, flags);
+		err = tracer_add_process(t, pid, task_flags);
 		if (err) {
 			if (!quiet)
 				fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,

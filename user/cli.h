@@ -148,11 +148,13 @@ int handle_scope_option(struct scope_options *o, int opt, const char *arg);
 void print_scope_options(FILE *out);
 
 /* Trace the processes in scope now: the -p processes, those named --comm,
- * and (unless --no-follow) their descendants.  Each one that cannot be
- * traced is a line on stderr unless quiet; s (if not NULL) gets the first
- * one's command line.  How many were traced (already traced ones count). */
-size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s,
-		   bool quiet);
+ * and (unless --no-follow) their descendants; with SCOPE_NEW_COMM only
+ * processes named --comm (a cheap rescan: what they fork once traced is
+ * followed anyway).  Each one that cannot be traced is a line on stderr
+ * unless SCOPE_QUIET; s (if not NULL) gets the first one's command line.
+ * How many were traced (already traced ones count). */
+enum { SCOPE_QUIET = 1, SCOPE_NEW_COMM = 2 };
+size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s, int flags);
 
 struct attach_options {
 	struct run_options common;

@@ -199,7 +199,7 @@ int cmd_attach(int argc, char **argv)
 	status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
 	if (status)
 		goto out;
-	if (!trace_scope(&tracer, &o.scope, &summary, false)) {
+	if (!trace_scope(&tracer, &o.scope, &summary, 0)) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
 		goto out;

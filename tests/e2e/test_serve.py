@@ -459,7 +459,7 @@ def test_bad_input_is_one_line_and_a_documented_status(bpf, ipctrace, holder):
 
 def test_a_comm_that_matches_nothing_yet_is_served(serve, tmp_path):
     """An exporter starts before what it watches: --comm matches processes
-    that take the name later (found within a second, or at SIGHUP)."""
+    that take the name later (found within 5 s, or at SIGHUP)."""
     server = serve("--comm", "ipct-later")
     assert "ipct-later" not in server.stderr  # not an error: nothing said
     assert 'syscall="write"' not in server.metrics()
