@@ -23,6 +23,7 @@
 #include "output.h"
 #include "procfs.h"
 #include "rundir.h"
+#include "scope.h"
 #include "summary.h"
 #include "target.h"
 #include "timeline.h"
@@ -41,7 +42,7 @@
 static const char usage_text[] =
 	"Usage: ipctrace run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS]\n"
 	"       ipctrace run [OPTIONS] -- COMMAND [ARGS...]\n"
-	"       ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME\n"
+	"       ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME | --all | --cgroup PATH\n"
 	"       ipctrace report [--format FMT] [--hist] [-o FILE] [--html FILE] FILE.json\n"
 	"       ipctrace compare [OPTIONS] INPUT INPUT... [-- WORKLOAD OPTIONS]\n"
 	"       ipctrace list\n"
@@ -58,6 +59,7 @@ static const char usage_text[] =
 	"  -f, --format FMT       text (default), json, csv or html\n"
 	"      --html FILE        also write the report as one self-contained HTML page\n"
 	"      --hist             print log2 latency histograms\n"
+	"      --by KIND          also break the report down by process, comm or cgroup\n"
 	"      --stacks           record user stacks of futex waiters\n"
 	"      --timeline FILE    write every IPC event as Chrome Trace JSON (Perfetto)\n"
 	"      --ringbuf-size N   its BPF ring buffer, bytes (default 16 MiB)\n"
@@ -71,6 +73,11 @@ static const char usage_text[] =
 	"  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
 	"      --comm NAME        trace every process with this command name\n"
 	"      --no-follow        not the processes they fork from now on\n"
+	"      --all              every user-space process on this host but ipctrace's,\n"
+	"                         those started later too\n"
+	"      --cgroup PATH      the processes of this cgroup v2 group and its\n"
+	"                         descendants, those that start or move in later too\n"
+	"                         (PATH on the v2 mount or relative to it; repeatable)\n"
 	"  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
 	"  -i, --interval SECS    print an interim report every SECS (0.1 or more)\n"
 	"  -h, --help             this help\n"
@@ -90,6 +97,8 @@ static const char usage_text[] =
 	"  sudo ipctrace run -u $SUDO_USER -- ./app   # run the command as yourself\n"
 	"  sudo ipctrace attach -p 1234 -d 10         # a running process, 10 seconds\n"
 	"  sudo ipctrace attach --comm nginx -i 1     # every nginx, a report a second\n"
+	"  sudo ipctrace attach --all -d 5 --by comm  # the whole host, per program\n"
+	"  sudo ipctrace attach --cgroup system.slice/nginx.service -d 10  # one service\n"
 	"  ipctrace report out.json --format csv      # re-render a saved run\n"
 	"  ipctrace report out.json --html out.html   # as a page with charts\n"
 	"  sudo ipctrace compare pipe-pi fifo-pi -- --n 1000  # side by side\n"
@@ -135,7 +144,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, OPT_RINGBUF_SIZE,
-       OPT_HTML };
+       OPT_HTML, OPT_BY };
 
 /* The options run and attach share, all handled by handle_run_option(). */
 #define TRACING_OPTIONS \
@@ -143,6 +152,7 @@ enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, O
 	{ "format", required_argument, NULL, 'f' }, \
 	{ "html", required_argument, NULL, OPT_HTML }, \
 	{ "hist", no_argument, NULL, OPT_HIST }, \
+	{ "by", required_argument, NULL, OPT_BY }, \
 	{ "stacks", no_argument, NULL, OPT_STACKS }, \
 	{ "timeline", required_argument, NULL, OPT_TIMELINE }, \
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE }, \
@@ -177,6 +187,16 @@ static int handle_run_option(struct run_options *o, int opt, const char *arg)
 		return 0;
 	case OPT_HIST:
 		o->hist = true;
+		return 0;
+	case OPT_BY:
+		if (!strcmp(arg, "process"))
+			o->tracer.group_by = GROUP_PROCESS;
+		else if (!strcmp(arg, "comm"))
+			o->tracer.group_by = GROUP_COMM;
+		else if (!strcmp(arg, "cgroup"))
+			o->tracer.group_by = GROUP_CGROUP;
+		else
+			return usage_error("--by: expected process, comm or cgroup, got '%s'", arg);
 		return 0;
 	case OPT_STACKS:
 		o->tracer.stacks = true;
@@ -533,6 +553,9 @@ struct attach_options {
 	size_t npids;
 	const char *comm;
 	bool no_follow;
+	bool all;                                 /* --all */
+	const char *cgroups[SCOPE_CGROUPS_MAX];   /* --cgroup, resolved once parsed */
+	size_t ncgroups;
 	double duration_s;
 	double interval_s;
 };
@@ -576,7 +599,7 @@ static int parse_pid_list(struct attach_options *o, const char *arg)
 	return 0;
 }
 
-enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW };
+enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW, OPT_ALL, OPT_CGROUP };
 
 static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 {
@@ -585,6 +608,8 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 		{ "comm", required_argument, NULL, OPT_COMM },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		TRACING_OPTIONS,
@@ -608,6 +633,17 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 			o->no_follow = opt == OPT_NO_FOLLOW;
 			status = 0;
 			break;
+		case OPT_ALL:
+			o->all = true;
+			status = 0;
+			break;
+		case OPT_CGROUP:
+			status = 0;
+			if (o->ncgroups == SCOPE_CGROUPS_MAX)
+				status = usage_error("--cgroup: at most 8 groups%s", "");
+			else
+				o->cgroups[o->ncgroups++] = optarg;
+			break;
 		case 'd':
 			status = parse_seconds(optarg, &o->duration_s);
 			break;
@@ -628,8 +664,11 @@ static int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("attach: unexpected argument '%s'", argv[optind]);
-	if (!o->npids && !o->comm)
-		return usage_error("attach: give -p PID or --comm NAME%s", "");
+	if ((o->all || o->ncgroups) && (o->npids || o->comm || o->no_follow || (o->all && o->ncgroups)))
+		return usage_error("attach: --all and --cgroup name the scope alone: not with each "
+				   "other, -p, --comm or --no-follow%s", "");
+	if (!o->npids && !o->comm && !o->all && !o->ncgroups)
+		return usage_error("attach: give -p PID, --comm NAME, --all or --cgroup PATH%s", "");
 	return 0;
 }
 
@@ -641,6 +680,7 @@ static void print_interval(const struct run_options *o, const struct summary *ru
 	memcpy(delta.mode, run->mode, sizeof(delta.mode));
 	delta.command = run->command;
 	delta.ncommand = run->ncommand;
+	delta.ngroups = 0; /* the breakdown is the whole run's */
 
 	/* a shallow copy whose row arrays are rewritten in place: copy them */
 	delta.syscalls = malloc(sizeof(*delta.syscalls) * (now->nsyscalls ? now->nsyscalls : 1));
@@ -718,6 +758,37 @@ static size_t attach_targets(struct tracer *tracer, struct attach_options *o, st
 	return traced;
 }
 
+static int add_process_in_scope(pid_t pid, void *tracer)
+{
+	/* what they mapped before we came is unknown: look at their page faults */
+	return tracer_add_process(tracer, pid, TASK_SHARED_MAPPINGS);
+}
+
+/* --all, --cgroup: the processes in scope now (those that start or move in
+ * later are the kernel side's); the groups resolved into scope first, so
+ * that a bad PATH costs no BPF load.  0 or an exit status. */
+static int resolve_scope(struct attach_options *o, struct scope *scope, struct summary *s)
+{
+	char *argv[2 * SCOPE_CGROUPS_MAX];
+	size_t argc = 0;
+
+	if (o->all) {
+		scope->kind = SCOPE_ALL;
+		argv[argc++] = "--all";
+	}
+	for (size_t i = 0; i < o->ncgroups; i++) {
+		int status = scope_add_cgroup(scope, o->cgroups[i]);
+
+		if (status)
+			return status;
+		argv[argc++] = "--cgroup";
+		argv[argc++] = scope->cgroups[i].key;
+	}
+	summary_set_command(s, NULL, argv, argc);
+	o->common.tracer.scope = scope;
+	return 0;
+}
+
 static void sleep_ns(__u64 ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
@@ -728,6 +799,7 @@ static void sleep_ns(__u64 ns)
 static int cmd_attach(int argc, char **argv)
 {
 	struct attach_options o = { .common.format = FORMAT_TEXT };
+	static struct scope scope; /* 33 KiB of paths: not on the stack */
 	struct summary summary, previous;
 	struct tracer tracer = {};
 	struct timeline *timeline = NULL;
@@ -742,6 +814,11 @@ static int cmd_attach(int argc, char **argv)
 	summary_init(&previous);
 	fill_host(&summary);
 	snprintf(summary.mode, sizeof(summary.mode), "attach");
+	if (o.all || o.ncgroups) {
+		status = resolve_scope(&o, &scope, &summary);
+		if (status)
+			goto out;
+	}
 	o.common.tracer.pretend_missing = o.common.pretend_missing;
 	status = tracer_start(&tracer, &o.common.tracer, &summary);
 	if (status)
@@ -754,7 +831,10 @@ static int cmd_attach(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!attach_targets(&tracer, &o, &summary)) {
+	/* the fork hook is attached: what forks during the walk is traced too */
+	if (o.common.tracer.scope)
+		scope_each_process(&scope, add_process_in_scope, &tracer);
+	else if (!attach_targets(&tracer, &o, &summary)) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
 		goto out;
@@ -764,8 +844,9 @@ static int cmd_attach(int argc, char **argv)
 	duration_ns = llround(o.duration_s * 1e9); /* -i 0.3 is not 299999999 ns */
 	interval_ns = llround(o.interval_s * 1e9);
 	next_interval = interval_ns;
-	/* until Ctrl-C, the duration, or every traced task has exited */
-	while (!stop_signal && tracer_live_tasks(&tracer) > 0) {
+	/* until Ctrl-C, the duration, or every traced task has exited (a scope
+	 * may take in processes at any time: only the first two) */
+	while (!stop_signal && (o.common.tracer.scope || tracer_live_tasks(&tracer) > 0)) {
 		__u64 elapsed = tracer_elapsed_ns(&tracer);
 
 		/* every tick before the duration is reported, late ones too (a slow

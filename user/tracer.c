@@ -26,6 +26,7 @@
 #include "names.h"
 #include "corebtf.h"
 #include "procfs.h"
+#include "scope.h"
 #include "ipctrace.skel.h"
 #include "symbols.h"
 #include "tracer.h"
@@ -62,6 +63,7 @@ static const struct program_feature program_features[] = {
 	{ "page_fault_user", "shm_page_faults", false },
 	{ "hrtimer_expire_entry", "timer_wakeups", false },
 	{ "hrtimer_expire_exit", "timer_wakeups", false },
+	{ "cgroup_attach_task", "cgroup_moves", false }, /* attach --cgroup only */
 };
 
 static bool verbose_libbpf;
@@ -329,6 +331,53 @@ static __u32 dev_shm_kernel_dev(void)
 	return (major(st.st_dev) << 20) | minor(st.st_dev);
 }
 
+/* attach --all/--cgroup and --by, into rodata before load */
+static void configure_scope(struct tracer *t, const struct tracer_options *o)
+{
+	const struct scope *scope = o->scope;
+
+	t->group_by = o->group_by;
+	t->skel->rodata->group_by = o->group_by;
+	if (o->group_by) /* a row per group: room for many */
+		bpf_map__set_max_entries(t->skel->maps.syscall_stats, SYSCALL_STATS_BY_MAX);
+	if (o->group_by == GROUP_CGROUP && scope_find_v2_mount(t->v2_mount, sizeof(t->v2_mount)))
+		t->v2_mount[0] = '\0';
+	/* moves between cgroups matter only to --cgroup: one tracepoint less */
+	if (!scope || scope->kind != SCOPE_CGROUPS)
+		bpf_program__set_autoload(t->skel->progs.cgroup_attach_task, false);
+	if (!scope)
+		return;
+	t->skel->rodata->scope = scope->kind;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->scope_ncgroups = scope->ncgroups;
+	for (size_t i = 0; i < scope->ncgroups; i++) {
+		t->skel->rodata->scope_cgroup_ids[i] = scope->cgroups[i].id;
+		t->skel->rodata->scope_cgroup_levels[i] = scope->cgroups[i].level;
+	}
+}
+
+/* The --cgroup groups into the map bpf_current_task_under_cgroup reads: 0
+ * or an exit status */
+static int fill_scope_cgroups(struct tracer *t, const struct scope *scope)
+{
+	int map = bpf_map__fd(t->skel->maps.scope_cgroups);
+
+	for (__u32 i = 0; scope && i < scope->ncgroups; i++) {
+		int fd = open(scope->cgroups[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+		if (fd < 0 || bpf_map_update_elem(map, &i, &fd, BPF_ANY))
+			err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			fprintf(stderr, "ipctrace: --cgroup %s: %s\n", scope->cgroups[i].key,
+				strerror(err));
+			return EXIT_NOINPUT;
+		}
+	}
+	return 0;
+}
+
 /* Open, configure and load, resolving CO-RE against core_btf (NULL: the
  * kernel's own BTF): 0, -1 if the load failed, or an exit status. */
 static int open_and_load(struct tracer *t, const struct tracer_options *o, const char *core_btf,
@@ -352,6 +401,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, const
 	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
 	t->skel->rodata->emit_events = o->events;
 	t->skel->rodata->switch_passes_prev_state = kernel_at_least(5, 18);
+	configure_scope(t, o);
 	/* without --timeline the ring buffer is never written: keep it one page */
 	bpf_map__set_max_entries(t->skel->maps.events,
 				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
@@ -405,6 +455,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 				      : " (run with -v for the verifier's log)");
 		status = EXIT_SOFTWARE;
 	}
+	if (!status)
+		status = fill_scope_cgroups(t, o->scope);
 	if (status)
 		goto fail;
 	status = attach_programs(t, s);
@@ -504,6 +556,48 @@ __u64 tracer_elapsed_ns(const struct tracer *t)
 	return now_ns(CLOCK_MONOTONIC) - t->start_ns;
 }
 
+static const char *const group_by_names[] = {
+	[GROUP_PROCESS] = "process", [GROUP_COMM] = "comm", [GROUP_CGROUP] = "cgroup",
+};
+
+/* --by: the group of a kernel row, named on first sight */
+static struct group_row *group_of(struct tracer *t, struct summary *s, __u32 id)
+{
+	const char *by = group_by_names[t->group_by];
+	char key[256] = "";
+	__u64 cgroup_id = 0;
+	struct group_row *g;
+
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (s->groups[i].id == id)
+			return &s->groups[i];
+	switch (t->group_by) {
+	case GROUP_PROCESS:
+		snprintf(key, sizeof(key), "%u", id);
+		break;
+	case GROUP_COMM: {
+		char comm[COMM_LEN] = "";
+
+		bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.group_names), &id, comm);
+		comm[COMM_LEN - 1] = '\0';
+		snprintf(key, sizeof(key), "%s", comm[0] ? comm : "?");
+		break;
+	}
+	case GROUP_CGROUP:
+		if (t->v2_mount[0])
+			scope_cgroup_key(t->v2_mount, id, key, sizeof(key), &cgroup_id);
+		if (!key[0]) /* removed since */
+			snprintf(key, sizeof(key), "(removed cgroup, inode %u)", id);
+		break;
+	default:
+		return NULL;
+	}
+	g = summary_group(s, by, id, key);
+	if (g && t->group_by == GROUP_CGROUP)
+		g->cgroup_id = cgroup_id ? cgroup_id : id;
+	return g;
+}
+
 static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 {
 	int fd = bpf_map__fd(t->skel->maps.syscall_stats);
@@ -527,6 +621,14 @@ static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 			snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
 		if (op)
 			snprintf(row.op, sizeof(row.op), "%s", op);
+		if (t->group_by) {
+			struct group_row *g = group_of(t, s, key.group);
+
+			if (g) {
+				summary_add_group_syscall(s, g, &row);
+				continue;
+			}
+		}
 		summary_add_syscall(s, &row);
 	}
 	free(values);

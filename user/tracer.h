@@ -28,9 +28,12 @@ struct tracer_options {
 	bool verbose;                  /* libbpf's own messages */
 	bool events;                   /* stream events for --timeline */
 	__u32 ringbuf_bytes;           /* its ring buffer, a power of 2 pages */
+	const struct scope *scope;     /* attach --all/--cgroup; NULL: the tree */
+	enum group_by group_by;        /* --by */
 };
 
 struct ipctrace_bpf;
+struct scope;
 struct stack_symbols;
 struct ksyms;
 
@@ -43,6 +46,8 @@ struct tracer {
 	bool ksyms_failed;                   /* not tried again */
 	pthread_t detacher;                  /* detaching the programs, once stopped */
 	bool detaching;
+	enum group_by group_by;
+	char v2_mount[256];                  /* --by cgroup: to name the groups */
 };
 
 /* 0, or an exit status after printing one line on stderr.  Features the
