@@ -841,6 +841,8 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (!summary.command)
 		summary_set_command(&summary, NULL, NULL, 0);
+	if (o.common.tracer.verbose) /* every hook attached, the walk done: what starts now is seen */
+		fprintf(stderr, "ipctrace: attached: Ctrl-C to stop\n");
 	duration_ns = llround(o.duration_s * 1e9); /* -i 0.3 is not 299999999 ns */
 	interval_ns = llround(o.interval_s * 1e9);
 	next_interval = interval_ns;

@@ -89,10 +89,37 @@ static json_t *mechanism_json(const struct summary *s, int mech)
 			 "page_faults", (json_int_t)m->page_faults);
 }
 
+static json_t *mechanisms_json(const struct summary *s)
+{
+	json_t *mechanisms = json_object();
+
+	for (int m = 1; m < MECH__COUNT; m++)
+		if (summary_mechanism_active(s, m))
+			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
+	return mechanisms;
+}
+
+/* --by: each group's mechanisms as the top level's */
+static json_t *groups_json(const struct summary *s)
+{
+	json_t *groups = json_array();
+
+	for (size_t i = 0; i < s->ngroups; i++) {
+		const struct group_row *g = &s->groups[i];
+		json_t *group = json_pack("{ss ss}", "by", g->by, "key", g->key);
+
+		if (!strcmp(g->by, "cgroup"))
+			json_object_set_new(group, "cgroup_id", json_integer(g->cgroup_id));
+		json_object_set_new(group, "mechanisms", mechanisms_json(g->detail));
+		json_array_append_new(groups, group);
+	}
+	return groups;
+}
+
 static json_t *summary_json(const struct summary *s)
 {
 	json_t *root, *command = json_array(), *pids = json_array(), *processes = json_array();
-	json_t *mechanisms = json_object(), *signals = json_object(), *edges = json_array();
+	json_t *mechanisms = mechanisms_json(s), *signals = json_object(), *edges = json_array();
 	json_t *locks = json_array(), *unavailable = json_array(), *drops = json_object();
 	json_t *intervals = json_array();
 
@@ -105,9 +132,6 @@ static json_t *summary_json(const struct summary *s)
 		json_array_append_new(processes, json_pack("{sI sI ss}", "pid", (json_int_t)p->pid,
 							   "ppid", (json_int_t)p->ppid, "comm", p->comm));
 	}
-	for (int m = 1; m < MECH__COUNT; m++)
-		if (summary_mechanism_active(s, m))
-			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
 	for (int sig = 1; sig < SIGNALS_MAX; sig++) {
 		const struct signal_stats *st = &s->signals[sig];
 		const char *name = signal_name(sig);
@@ -181,6 +205,8 @@ static json_t *summary_json(const struct summary *s)
 		"signals", signals,
 		"wakeup_edges", edges,
 		"contended_locks", locks);
+	if (root && s->ngroups) /* an optional field: only with --by */
+		json_object_set_new(root, "groups", groups_json(s));
 	return root;
 }
 
@@ -332,6 +358,55 @@ static void read_mechanism(struct reader *r, struct summary *s, int mech, json_t
 	m->page_faults = get_u64(r, obj, "page_faults", where);
 }
 
+static void read_mechanisms(struct reader *r, json_t *mechanisms, struct summary *s)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(mechanisms))
+		fail(r, "mechanisms: expected an object");
+	json_object_foreach(mechanisms, key, v) {
+		int mech = mechanism_from_name(key);
+
+		if (mech <= MECH_NONE) {
+			fail(r, "mechanisms.%s: unknown mechanism", key);
+			break;
+		}
+		read_mechanism(r, s, mech, v);
+	}
+}
+
+/* "groups", written with --by only */
+static void read_groups(struct reader *r, json_t *groups, struct summary *s)
+{
+	json_t *item;
+	size_t i;
+
+	if (groups && !json_is_array(groups))
+		fail(r, "groups: expected an array");
+	json_array_foreach(groups, i, item) {
+		char by[NAME_LEN] = "", key[256] = "";
+		struct group_row *g;
+
+		get_string(r, item, "by", by, sizeof(by), "groups[]");
+		get_string(r, item, "key", key, sizeof(key), "groups[]");
+		if (r->failed)
+			return;
+		if (strcmp(by, "process") && strcmp(by, "comm") && strcmp(by, "cgroup")) {
+			fail(r, "groups[%zu].by: expected process, comm or cgroup", i);
+			return;
+		}
+		g = summary_group(s, by, i, key);
+		if (!g) {
+			fail(r, "groups: out of memory");
+			return;
+		}
+		if (json_object_get(item, "cgroup_id"))
+			g->cgroup_id = get_u64(r, item, "cgroup_id", "groups[]");
+		read_mechanisms(r, json_object_get(item, "mechanisms"), g->detail);
+	}
+}
+
 static void read_summary(struct reader *r, json_t *root, struct summary *s)
 {
 	json_t *target = json_object_get(root, "target"), *host = json_object_get(root, "host");
@@ -400,17 +475,8 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		summary_add_unavailable(s, feature, reason);
 	}
 	mechanisms = json_object_get(root, "mechanisms");
-	if (!json_is_object(mechanisms))
-		fail(r, "mechanisms: expected an object");
-	json_object_foreach(mechanisms, key, v) {
-		int mech = mechanism_from_name(key);
-
-		if (mech <= MECH_NONE) {
-			fail(r, "mechanisms.%s: unknown mechanism", key);
-			break;
-		}
-		read_mechanism(r, s, mech, v);
-	}
+	read_mechanisms(r, mechanisms, s);
+	read_groups(r, json_object_get(root, "groups"), s);
 	json_object_foreach(json_object_get(root, "signals"), key, v) {
 		__u64 signo = get_u64(r, v, "signo", "signals");
 		struct signal_stats *st;

@@ -1,0 +1,296 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""attach --cgroup and --all: scopes filtered in the kernel (issue 17).
+
+Each test makes its own cgroups in the cgroup v2 hierarchy, wherever
+/proc/mounts says it is mounted, puts workloads in them by writing
+cgroup.procs, and removes the groups again.  Counts are checked exactly
+against the strace oracle of the same workloads run alone; a noisy
+workload outside the scope must add nothing.  The --all test tolerates
+the rest of the host (other suites run beside it): it looks only at the
+processes of its own workload, through --by process.
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import (IPCTRACE, WORKLOAD, _clean_env, assert_same_profile, descends_from, profile,
+                      skip_or_fail, validate_summary)
+
+EXIT_NOINPUT = 66
+READY_LINE = "ipctrace: attached"
+
+
+def v2_mount():
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 2 and fields[2] == "cgroup2":
+                return Path(fields[1])
+    return None
+
+
+def v1_mount():
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 2 and fields[2] == "cgroup":
+                return Path(fields[1])
+    return None
+
+
+def own_cgroup(mount: Path) -> Path:
+    """The v2 group this test runs in (where moved processes go back to)."""
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            if line.startswith("0::"):
+                return mount / line[3:].strip().lstrip("/")
+    return mount
+
+
+@pytest.fixture
+def cgroups(bpf):
+    """make(name) -> a new group under the v2 root (or under a group made
+    before); every group made is removed at the end, its processes first
+    killed and waited for."""
+    mount = v2_mount()
+    if mount is None:
+        skip_or_fail("no cgroup v2 hierarchy is mounted (/proc/mounts)")
+    made = []
+
+    def make(name, parent=None):
+        path = (parent or mount) / f"ipctrace-test-{os.getpid()}-{name}"
+        path.mkdir()
+        made.append(path)
+        return path
+
+    yield make
+    for path in reversed(made):
+        for _ in range(100):
+            pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+        path.rmdir()
+
+
+def move(pid: int, group: Path):
+    (group / "cgroup.procs").write_text(f"{pid}\n")
+
+
+class Attach:
+    """`ipctrace attach ARGS -v -q -o OUT` until stop(); started() returns
+    once every hook is attached, so what starts after is traced."""
+
+    def __init__(self, tmp_path, *args):
+        self.out = tmp_path / "attach.json"
+        self.proc = subprocess.Popen([str(IPCTRACE), "attach", *map(str, args), "-v", "-q",
+                                      "-o", str(self.out)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, env=_clean_env())
+        self.stderr = ""
+        deadline = time.monotonic() + 60
+        while READY_LINE not in self.stderr:
+            ready, _, _ = select.select([self.proc.stderr], [], [], 1)
+            if ready:
+                line = self.proc.stderr.readline()
+                if not line:
+                    break
+                self.stderr += line
+            if time.monotonic() > deadline:
+                break
+        if READY_LINE not in self.stderr:
+            self.proc.kill()
+            pytest.fail(f"ipctrace attach did not start (exit {self.proc.wait()}): {self.stderr}")
+
+    def stop(self) -> dict:
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=60)
+        self.stderr += err
+        assert self.proc.returncode == 0, self.stderr
+        with open(self.out) as f:
+            summary = json.load(f)
+        validate_summary(summary)
+        return summary
+
+
+def start_in(group, argv, workdir):
+    """argv started in group from its first instruction (moved there between
+    fork and exec, before any call that could count), stdout to a file."""
+    out = open(workdir / f"stdout-{len(list(workdir.iterdir()))}", "w")
+    return subprocess.Popen([str(a) for a in argv], stdout=out, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, cwd=workdir, env=_clean_env(),
+                            preexec_fn=(lambda: move(os.getpid(), group)) if group else None)
+
+
+def add_profiles(*profiles):
+    total: dict = {}
+    for p in profiles:
+        for mechanism, rows in p.items():
+            for name, row in rows.items():
+                into = total.setdefault(mechanism, {}).setdefault(
+                    name, {"count": 0, "errors": 0, "bytes": 0})
+                for key in ("count", "errors", "bytes"):
+                    into[key] += row[key]
+    return total
+
+
+def test_cgroup_counts_its_processes_exactly_and_nothing_outside(cgroups, run_strace, tmp_path):
+    """pipe-pi in a group, file-pi in a group below it, both started after
+    attach --cgroup: exactly their strace counts; a ping-pong outside the
+    group, busy all along, adds nothing."""
+    outer = cgroups("outer")
+    inner = cgroups("inner", parent=outer)
+    noisy = subprocess.Popen([str(WORKLOAD), "pingpong", "--via", "pipe", "--rounds", "100000000"],
+                             stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        attach = Attach(tmp_path, "--cgroup", outer)
+        pipe_pi = start_in(outer, [WORKLOAD, "pipe-pi", "--children", "3"], tmp_path)
+        file_pi = start_in(inner, [WORKLOAD, "file-pi", "--children", "2"], tmp_path)
+        assert pipe_pi.wait(timeout=60) == 0 and file_pi.wait(timeout=60) == 0
+        s = attach.stop()
+    finally:
+        os.killpg(noisy.pid, signal.SIGKILL)
+        noisy.wait()
+    expected = add_profiles(run_strace("pipe-pi", "--children", "3").counts,
+                            run_strace("file-pi", "--children", "2").counts)
+    assert_same_profile(profile(s), expected, "two workloads in a group and its child")
+    pids = set(s["target"]["pids"])
+    assert {pipe_pi.pid, file_pi.pid} <= pids
+    assert noisy.pid not in pids and attach.proc.pid not in pids
+    assert s["target"]["command"] == ["--cgroup", "/" + str(outer.relative_to(v2_mount()))]
+
+
+def wait_blocked_in_read(pid, timeout=30.0):
+    """Until pid sleeps inside read(2) (x86_64 syscall 0)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/syscall") as f:
+            if f.read().split()[0] == "0":
+                return
+        time.sleep(0.01)
+    pytest.fail(f"pid {pid} never blocked in read")
+
+
+MOVER = """
+import os, sys
+r, w = os.pipe()
+while True:
+    n = os.read(0, 64).strip()
+    if n == b"x":
+        break
+    for _ in range(int(n)):
+        os.write(w, b"x")
+        os.read(r, 1)
+    os.write(1, b"done\\n")
+"""
+
+
+def test_a_process_is_counted_while_it_is_in_the_group(cgroups, tmp_path):
+    """A process moved in is traced from then on, and no longer once moved
+    out (a move fires no hook of the task: cgroup_attach_task follows it).
+    Its read of the command blocked across each move counts neither time."""
+    group = cgroups("moves")
+    mount = v2_mount()
+    home = own_cgroup(mount)
+    mover = subprocess.Popen([sys.executable, "-c", MOVER], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, env=_clean_env())
+
+    def ask(n):
+        mover.stdin.write(f"{n}\n".encode())
+        mover.stdin.flush()
+        assert mover.stdout.readline() == b"done\n"
+        wait_blocked_in_read(mover.pid)  # its next read(0) entered: moves cross it
+
+    try:
+        attach = Attach(tmp_path, "--cgroup", group)
+        ask(5)              # outside: nothing
+        move(mover.pid, group)
+        ask(7)              # inside: 7 writes and reads on its pipe, and its reply
+        move(mover.pid, home)
+        ask(11)             # outside again: nothing
+        mover.stdin.write(b"x\n")
+        mover.stdin.flush()
+        assert mover.wait(timeout=30) == 0
+        s = attach.stop()
+    finally:
+        mover.kill()
+        mover.wait()
+    assert profile(s, ["pipe"]) == {"pipe": {
+        "write": {"count": 8, "errors": 0, "bytes": 7 + len("done\n")},
+        "read": {"count": 7, "errors": 0, "bytes": 7}}}
+    assert s["target"]["pids"] == [mover.pid]
+
+
+def test_all_counts_a_workload_started_later_and_never_ipctrace(bpf, run_strace, tmp_path):
+    """attach --all --by process: the bundled workload started after attach
+    is counted exactly (its processes' groups against strace); no group and
+    no process is ipctrace's.  The rest of the host is ignored."""
+    attach = Attach(tmp_path, "--all", "--by", "process")
+    workload = start_in(None, [WORKLOAD, "pipe-pi", "--children", "3"], tmp_path)
+    assert workload.wait(timeout=60) == 0
+    s = attach.stop()
+    tree = descends_from(s["target"]["processes"], workload.pid)
+    assert len(tree) == 4, s["target"]["processes"]  # the parent and its 3 children
+    groups = {int(g["key"]): g for g in s["groups"]}
+    got = add_profiles(*(profile(groups[pid]) for pid in tree if pid in groups))
+    assert_same_profile(got, run_strace("pipe-pi", "--children", "3").counts, "pipe-pi under --all")
+    assert attach.proc.pid not in groups
+    assert attach.proc.pid not in s["target"]["pids"]
+    assert not [p for p in s["target"]["processes"] if p["comm"] == "ipctrace"]
+
+
+def test_all_and_cgroup_refuse_bad_paths_with_one_line(ipctrace, tmp_path):
+    """A missing group, a cgroup v1 group, a file that is not a cgroup, a
+    directory outside cgroupfs: one line each and exit 66, nothing loaded."""
+    mount = v2_mount()
+    if mount is None:
+        skip_or_fail("no cgroup v2 hierarchy is mounted (/proc/mounts)")
+    bad = [("ipctrace-no-such-group", "no such cgroup"),
+           (mount / "cgroup.procs", "is not a cgroup"),
+           (tmp_path, "is not a cgroup")]
+    v1 = v1_mount()
+    if v1 is not None:
+        bad.append((v1, "cgroup v1 group"))
+    for path, why in bad:
+        run = ipctrace("attach", "--cgroup", path, "-d", "0.1")
+        assert run.returncode == EXIT_NOINPUT, (path, run.stderr)
+        assert run.stderr.count("\n") == 1 and why in run.stderr, run.stderr
+    assert ipctrace("attach", "--all", "-p", "1").returncode == 64
+    assert ipctrace("attach", "--all", "--cgroup", mount).returncode == 64
+    assert ipctrace("attach", "--all", "--by", "pid").returncode == 64
+
+
+FORK_LOOP = "while :; do /bin/true; done"
+
+
+def test_processes_forked_while_attaching_are_traced(cgroups, tmp_path):
+    """A shell in the group forks without pause while attach starts (its
+    fork hook is attached before the walk of the group): every process it
+    forks from the moment attach is ready is traced, so the last ones are."""
+    group = cgroups("forks")
+    shell = start_in(group, ["/bin/sh", "-c", FORK_LOOP], tmp_path)
+    try:
+        attach = Attach(tmp_path, "--cgroup", group)
+        time.sleep(0.5)
+        s = attach.stop()
+    finally:
+        shell.kill()
+        shell.wait()
+    processes = s["target"]["processes"]
+    assert shell.pid in s["target"]["pids"]
+    # the children forked after attach (hundreds in half a second) are all
+    # named: traced by the fork hook, or found by the walk
+    children = [p for p in processes if p["ppid"] == shell.pid]
+    assert len(children) >= 10, processes
+    assert {p["comm"] for p in children} <= {"sh", "true"}
