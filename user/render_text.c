@@ -7,6 +7,7 @@
 
 #define TOP_EDGES 10
 #define TOP_LOCKS 10
+#define TOP_GROUPS 10
 
 static double us(__u64 ns)
 {
@@ -123,6 +124,38 @@ static void print_locks(FILE *out, const struct summary *s)
 	}
 }
 
+/* --by: the groups with the most calls, a line per mechanism */
+static void print_groups(FILE *out, const struct summary *s)
+{
+	if (!s->ngroups)
+		return;
+	fprintf(out, "\nby %s, top %d of %zu by calls\n", s->groups[0].by, TOP_GROUPS, s->ngroups);
+	fprintf(out, "%-32s %-12s %9s %7s %12s %11s %11s\n", "GROUP", "MECHANISM", "CALLS", "ERRORS",
+		"BYTES", "BLOCKED(ms)", "CONTEND(ms)");
+	for (size_t i = 0; i < s->ngroups && i < TOP_GROUPS; i++) {
+		const struct group_row *g = &s->groups[i];
+		char label[64];
+		bool first = true;
+
+		group_label(s, g, label, sizeof(label));
+		for (int mech = 1; mech < MECH_OTHER; mech++) {
+			const struct mechanism_stats *m = &g->detail->mechanisms[mech];
+			struct syscall_stats totals;
+
+			if (!summary_mechanism_active(g->detail, mech))
+				continue;
+			summary_mechanism_totals(g->detail, mech, &totals);
+			fprintf(out, "%-32.32s %-12s %9llu %7llu %12llu %11.3f %11.3f\n",
+				first ? label : "", mechanism_name(mech), (unsigned long long)totals.count,
+				(unsigned long long)totals.errors, (unsigned long long)totals.bytes,
+				ms(m->blocked_ns), ms(m->contention_ns));
+			first = false;
+		}
+	}
+	if (s->ngroups > TOP_GROUPS)
+		fprintf(out, "  (%zu more groups in the JSON output)\n", s->ngroups - TOP_GROUPS);
+}
+
 static void print_signals(FILE *out, const struct summary *s)
 {
 	bool any = false;
@@ -190,6 +223,7 @@ int render_text(FILE *out, const struct summary *s, bool hist)
 		fprintf(out, "wake-ups not through IPC: %llu by untraced tasks or non-IPC calls, %llu by timers\n",
 			(unsigned long long)s->mechanisms[MECH_OTHER].wakeups,
 			(unsigned long long)s->mechanisms[MECH_TIMER].wakeups);
+	print_groups(out, s);
 	print_edges(out, s);
 	print_locks(out, s);
 	print_signals(out, s);

@@ -183,6 +183,21 @@ __u64 group_calls(const struct group_row *g)
 	return calls;
 }
 
+void group_label(const struct summary *s, const struct group_row *g, char *buf, size_t len)
+{
+	if (!strcmp(g->by, "process"))
+		for (size_t i = 0; i < s->nprocesses; i++) {
+			char pid[16];
+
+			snprintf(pid, sizeof(pid), "%u", s->processes[i].pid);
+			if (!strcmp(pid, g->key)) {
+				snprintf(buf, len, "%s %s", g->key, s->processes[i].comm);
+				return;
+			}
+		}
+	snprintf(buf, len, "%s", g->key);
+}
+
 int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns)
 {
 	struct interval_row row = { .start_ns = start_ns, .end_ns = end_ns };

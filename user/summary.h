@@ -141,6 +141,8 @@ struct group_row *summary_group(struct summary *s, const char *by, __u32 id, con
 int summary_add_group_syscall(struct summary *s, struct group_row *g, const struct syscall_row *row);
 /* calls of a group, all mechanisms */
 __u64 group_calls(const struct group_row *g);
+/* How people read a group's key: "PID comm" for a process, else the key */
+void group_label(const struct summary *s, const struct group_row *g, char *buf, size_t len);
 /* What happened between two collections of the same run: counts, bytes and
  * times of later minus earlier (maxima stay those of the whole run). */
 void summary_subtract(struct summary *later, const struct summary *earlier);

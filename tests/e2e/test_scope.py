@@ -147,14 +147,15 @@ def add_profiles(*profiles):
 
 def test_cgroup_counts_its_processes_exactly_and_nothing_outside(cgroups, run_strace, tmp_path):
     """pipe-pi in a group, file-pi in a group below it, both started after
-    attach --cgroup: exactly their strace counts; a ping-pong outside the
-    group, busy all along, adds nothing."""
+    attach --cgroup: exactly their strace counts, in all and per group
+    (--by cgroup); a ping-pong outside the group, busy all along, adds
+    nothing."""
     outer = cgroups("outer")
     inner = cgroups("inner", parent=outer)
     noisy = subprocess.Popen([str(WORKLOAD), "pingpong", "--via", "pipe", "--rounds", "100000000"],
                              stdout=subprocess.DEVNULL, start_new_session=True)
     try:
-        attach = Attach(tmp_path, "--cgroup", outer)
+        attach = Attach(tmp_path, "--cgroup", outer, "--by", "cgroup")
         pipe_pi = start_in(outer, [WORKLOAD, "pipe-pi", "--children", "3"], tmp_path)
         file_pi = start_in(inner, [WORKLOAD, "file-pi", "--children", "2"], tmp_path)
         assert pipe_pi.wait(timeout=60) == 0 and file_pi.wait(timeout=60) == 0
@@ -162,13 +163,20 @@ def test_cgroup_counts_its_processes_exactly_and_nothing_outside(cgroups, run_st
     finally:
         os.killpg(noisy.pid, signal.SIGKILL)
         noisy.wait()
-    expected = add_profiles(run_strace("pipe-pi", "--children", "3").counts,
-                            run_strace("file-pi", "--children", "2").counts)
+    pipe_pi_counts = run_strace("pipe-pi", "--children", "3").counts
+    file_pi_counts = run_strace("file-pi", "--children", "2").counts
+    expected = add_profiles(pipe_pi_counts, file_pi_counts)
     assert_same_profile(profile(s), expected, "two workloads in a group and its child")
+    groups = {g["key"]: g for g in s["groups"]}
+    key = "/" + str(outer.relative_to(v2_mount()))
+    assert set(groups) == {key, key + "/" + inner.name}
+    assert_same_profile(profile(groups[key]), pipe_pi_counts, "the group's own processes")
+    assert_same_profile(profile(groups[key + "/" + inner.name]), file_pi_counts, "its child group")
+    assert groups[key]["by"] == "cgroup" and groups[key]["cgroup_id"] == os.stat(outer).st_ino
     pids = set(s["target"]["pids"])
     assert {pipe_pi.pid, file_pi.pid} <= pids
     assert noisy.pid not in pids and attach.proc.pid not in pids
-    assert s["target"]["command"] == ["--cgroup", "/" + str(outer.relative_to(v2_mount()))]
+    assert s["target"]["command"] == ["--cgroup", key]
 
 
 def wait_blocked_in_read(pid, timeout=30.0):
@@ -294,3 +302,26 @@ def test_processes_forked_while_attaching_are_traced(cgroups, tmp_path):
     children = [p for p in processes if p["ppid"] == shell.pid]
     assert len(children) >= 10, processes
     assert {p["comm"] for p in children} <= {"sh", "true"}
+
+
+@pytest.mark.parametrize("by", ["process", "comm"])
+def test_run_by_breaks_the_report_down(run_traced, ipctrace, by):
+    """run --by: the groups add up to the whole, exactly; every output shows
+    them, and report reads them back."""
+    traced = run_traced(["/bin/sh", "-c", "seq 2000 | sort -n | tail -1"], options=["--by", by])
+    s = traced.summary
+    assert {g["by"] for g in s["groups"]} == {by}
+    assert_same_profile(add_profiles(*(profile(g) for g in s["groups"])), profile(s), "the groups")
+    keys = {g["key"] for g in s["groups"]}
+    if by == "comm":
+        assert {"seq", "sort", "tail"} <= keys, keys
+    else:
+        assert keys == {str(pid) for pid in s["target"]["pids"]}
+    text = ipctrace("report", traced.json_path).stdout
+    assert f"by {by}, top 10 of {len(keys)} by calls" in text
+    csv = ipctrace("report", "--format", "csv", traced.json_path).stdout.splitlines()
+    assert csv[0].startswith("group,mechanism,") and {line.split(",")[0] for line in csv[1:]} == keys | {""}
+    assert f"<h2>By {by}</h2>" in ipctrace("report", "--format", "html", traced.json_path).stdout
+    again = json.loads(ipctrace("report", "--format", "json", traced.json_path).stdout)
+    validate_summary(again)
+    assert sorted(again["groups"], key=lambda g: g["key"]) == sorted(s["groups"], key=lambda g: g["key"])
