@@ -588,7 +588,7 @@ static __always_inline void finish_call(void *ctx, struct task_state *st, struct
 	s = lookup_or_init(&syscall_stats, &key, &zero, &drops.syscall_stats_full);
 	if (!s)
 		return;
-	if (group_by == GROUP_COMM && !s->count)
+	if ((group_by == GROUP_COMM || group_by == GROUP_PROCESS) && !s->count)
 		name_group(key.group); /* a new row: its group may be new */
 	if (ret >= 0 && syscall_rules[c->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_RESULT)
 		bytes = ret;
@@ -1106,6 +1106,74 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 	return 0;
 }
 
+/*
+ * --all and --cgroup run for as long as processes come and go: every map
+ * keyed by a task or a process is cleaned at its exit, so that memory stays
+ * bounded.  What was counted stays counted: the rows of the exiting task
+ * are folded into rows of no task (waker and wakee 0, "exited"; waiter 0)
+ * before they go.  The tree scope keeps them for the report instead.
+ */
+struct fold_ctx {
+	__u32 tid;
+	__u32 tgid;
+};
+
+static long fold_edge(struct bpf_map *map, struct wakeup_edge *key, struct edge_stats *value,
+		      struct fold_ctx *ctx)
+{
+	static const struct edge_stats exited = { .waker_comm = "(exited)", .wakee_comm = "(exited)" };
+	struct wakeup_edge folded = { .mechanism = key->mechanism };
+	struct edge_stats *into;
+
+	if (key->waker_pid != ctx->tid && key->wakee_pid != ctx->tid)
+		return 0;
+	into = lookup_or_init(&wakeup_edges, &folded, &exited, &drops.edges_full);
+	if (into)
+		__sync_fetch_and_add(&into->count, value->count);
+	OWN_LOCKS(bpf_map_delete_elem(&wakeup_edges, key));
+	return 0;
+}
+
+static long fold_lock_wait(struct bpf_map *map, struct lock_wait_key *key,
+			   struct lock_wait_stats *value, struct fold_ctx *ctx)
+{
+	static const struct lock_wait_stats zero;
+	struct lock_wait_key folded = *key;
+	struct lock_wait_stats *into;
+
+	if (key->waiter_pid != ctx->tid)
+		return 0;
+	folded.waiter_pid = 0;
+	folded.stack_id = -1;
+	if (key->kind == LOCK_FUTEX && key->object == ctx->tgid) /* a private futex of its own */
+		folded.object = folded.offset = 0;
+	into = lookup_or_init(&lock_waits, &folded, &zero, &drops.lock_waits_full);
+	if (into) {
+		__sync_fetch_and_add(&into->count, value->count);
+		__sync_fetch_and_add(&into->total_ns, value->total_ns);
+		if (value->max_ns > into->max_ns)
+			into->max_ns = value->max_ns;
+	}
+	OWN_LOCKS(bpf_map_delete_elem(&lock_waits, key));
+	return 0;
+}
+
+static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
+{
+	struct fold_ctx ctx = { .tid = tid, .tgid = tgid };
+
+	bpf_for_each_map_elem(&wakeup_edges, fold_edge, &ctx, 0);
+	bpf_for_each_map_elem(&lock_waits, fold_lock_wait, &ctx, 0);
+	if (tid != tgid)
+		return;
+	OWN_LOCKS(bpf_map_delete_elem(&processes, &tgid));
+	for (__u64 signo = 1; signo < SIGNALS_MAX; signo++) {
+		__u64 key = ((__u64)tgid << 32) | signo;
+
+		OWN_LOCKS(bpf_map_delete_elem(&signals_pending, &key));
+	}
+}
+
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *task)
 {
@@ -1124,6 +1192,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 		if (info)
 			bpf_get_current_comm(info->comm, sizeof(info->comm));
 	}
+	if (scope != SCOPE_TREE)
+		clean_up_after(tid, tgid);
 	if (st->interrupted.enter_ns)
 		return end_call(ctx, true, -EINTR, st->interrupted.exit_ns, true);
 	forget_task(tid);

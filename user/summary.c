@@ -185,6 +185,10 @@ __u64 group_calls(const struct group_row *g)
 
 void group_label(const struct summary *s, const struct group_row *g, char *buf, size_t len)
 {
+	if (!strcmp(g->by, "process") && g->comm[0]) {
+		snprintf(buf, len, "%s %s", g->key, g->comm);
+		return;
+	}
 	if (!strcmp(g->by, "process"))
 		for (size_t i = 0; i < s->nprocesses; i++) {
 			char pid[16];

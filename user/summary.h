@@ -67,6 +67,7 @@ struct group_row {
 	char by[NAME_LEN];  /* "process", "comm" or "cgroup" */
 	char key[256];      /* the pid, the comm, or the path relative to the v2 root */
 	__u64 cgroup_id;    /* by cgroup: its id */
+	char comm[COMM_LEN]; /* by process: its name at its first counted call */
 	__u32 id;           /* the kernel's key for it (syscall_key.group) */
 	struct summary *detail;
 };

@@ -110,6 +110,8 @@ static json_t *groups_json(const struct summary *s)
 
 		if (!strcmp(g->by, "cgroup"))
 			json_object_set_new(group, "cgroup_id", json_integer(g->cgroup_id));
+		if (!strcmp(g->by, "process"))
+			json_object_set_new(group, "comm", json_string(g->comm));
 		json_object_set_new(group, "mechanisms", mechanisms_json(g->detail));
 		json_array_append_new(groups, group);
 	}
@@ -403,6 +405,8 @@ static void read_groups(struct reader *r, json_t *groups, struct summary *s)
 		}
 		if (json_object_get(item, "cgroup_id"))
 			g->cgroup_id = get_u64(r, item, "cgroup_id", "groups[]");
+		if (json_object_get(item, "comm"))
+			get_string(r, item, "comm", g->comm, sizeof(g->comm), "groups[]");
 		read_mechanisms(r, json_object_get(item, "mechanisms"), g->detail);
 	}
 }

@@ -564,25 +564,23 @@ static const char *const group_by_names[] = {
 static struct group_row *group_of(struct tracer *t, struct summary *s, __u32 id)
 {
 	const char *by = group_by_names[t->group_by];
-	char key[256] = "";
+	char key[256] = "", comm[COMM_LEN] = "";
 	__u64 cgroup_id = 0;
 	struct group_row *g;
 
 	for (size_t i = 0; i < s->ngroups; i++)
 		if (s->groups[i].id == id)
 			return &s->groups[i];
+	/* the name the kernel side noted with the group's first row */
+	bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.group_names), &id, comm);
+	comm[COMM_LEN - 1] = '\0';
 	switch (t->group_by) {
 	case GROUP_PROCESS:
 		snprintf(key, sizeof(key), "%u", id);
 		break;
-	case GROUP_COMM: {
-		char comm[COMM_LEN] = "";
-
-		bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.group_names), &id, comm);
-		comm[COMM_LEN - 1] = '\0';
+	case GROUP_COMM:
 		snprintf(key, sizeof(key), "%s", comm[0] ? comm : "?");
 		break;
-	}
 	case GROUP_CGROUP:
 		if (t->v2_mount[0])
 			scope_cgroup_key(t->v2_mount, id, key, sizeof(key), &cgroup_id);
@@ -595,6 +593,8 @@ static struct group_row *group_of(struct tracer *t, struct summary *s, __u32 id)
 	g = summary_group(s, by, id, key);
 	if (g && t->group_by == GROUP_CGROUP)
 		g->cgroup_id = cgroup_id ? cgroup_id : id;
+	if (g && t->group_by == GROUP_PROCESS)
+		memcpy(g->comm, comm, sizeof(g->comm));
 	return g;
 }
 
