@@ -1073,39 +1073,6 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32, old_tid = old_pid;
-	struct task_state *st;
-	struct process_info *info;
-
-	if (!current_in_scope())
-		return 0;
-	st = task_state_of(tid);
-	if (old_tid != tid) {
-		/* a thread's exec: it took the leader's tid (whose exit dropped that
-		 * entry); its state moves from the tid it had, one entry either way */
-		struct task_state *old = task_state_of(old_tid);
-
-		if (old && !st && !OWN_LOCKS(bpf_map_update_elem(&tasks, &tid, old, BPF_NOEXIST)))
-			OWN_LOCKS(bpf_map_delete_elem(&tasks, &old_tid));
-		else if (old)
-			forget_task(old_tid); /* no room, or tid already known: not twice */
-		st = task_state_of(tid);
-	}
-	if (!st)
-		return 0;
-	st->flags &= ~(TASK_AWAIT_EXEC | TASK_SHARED_MAPPINGS); /* a new address space */
-	info = bpf_map_lookup_elem(&processes, &tgid);
-	if (info)
-		bpf_get_current_comm(info->comm, sizeof(info->comm));
-	if (scope == SCOPE_ALL && info && is_ipctrace_comm(info->comm))
-		forget_task(tid); /* it became an ipctrace: never traced */
-	return 0;
-}
-
 /*
  * --all and --cgroup run for as long as processes come and go: every map
  * keyed by a task or a process is cleaned at its exit, so that memory stays
@@ -1143,10 +1110,11 @@ static long fold_lock_wait(struct bpf_map *map, struct lock_wait_key *key,
 
 	if (key->waiter_pid != ctx->tid)
 		return 0;
+	/* locks too are often the task's own (its private futexes, its pipe's
+	 * mutex): only their kind and mechanism are kept */
 	folded.waiter_pid = 0;
 	folded.stack_id = -1;
-	if (key->kind == LOCK_FUTEX && key->object == ctx->tgid) /* a private futex of its own */
-		folded.object = folded.offset = 0;
+	folded.object = folded.offset = 0;
 	into = lookup_or_init(&lock_waits, &folded, &zero, &drops.lock_waits_full);
 	if (into) {
 		__sync_fetch_and_add(&into->count, value->count);
@@ -1158,12 +1126,20 @@ static long fold_lock_wait(struct bpf_map *map, struct lock_wait_key *key,
 	return 0;
 }
 
-static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
+/* TID of process TGID is no longer traced (it exits, left the scope, became
+ * an ipctrace): in --all and --cgroup, its rows fold first */
+static __always_inline void clean_up_task(__u32 tid, __u32 tgid)
 {
 	struct fold_ctx ctx = { .tid = tid, .tgid = tgid };
 
 	bpf_for_each_map_elem(&wakeup_edges, fold_edge, &ctx, 0);
 	bpf_for_each_map_elem(&lock_waits, fold_lock_wait, &ctx, 0);
+}
+
+/* ...and if it is the leader, its process's name and pending signals */
+static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
+{
+	clean_up_task(tid, tgid);
 	if (tid != tgid)
 		return;
 	OWN_LOCKS(bpf_map_delete_elem(&processes, &tgid));
@@ -1172,6 +1148,41 @@ static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
 
 		OWN_LOCKS(bpf_map_delete_elem(&signals_pending, &key));
 	}
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32, old_tid = old_pid;
+	struct task_state *st;
+	struct process_info *info;
+
+	if (!current_in_scope())
+		return 0;
+	st = task_state_of(tid);
+	if (old_tid != tid) {
+		/* a thread's exec: it took the leader's tid (whose exit dropped that
+		 * entry); its state moves from the tid it had, one entry either way */
+		struct task_state *old = task_state_of(old_tid);
+
+		if (old && !st && !OWN_LOCKS(bpf_map_update_elem(&tasks, &tid, old, BPF_NOEXIST)))
+			OWN_LOCKS(bpf_map_delete_elem(&tasks, &old_tid));
+		else if (old)
+			forget_task(old_tid); /* no room, or tid already known: not twice */
+		st = task_state_of(tid);
+	}
+	if (!st)
+		return 0;
+	st->flags &= ~(TASK_AWAIT_EXEC | TASK_SHARED_MAPPINGS); /* a new address space */
+	info = bpf_map_lookup_elem(&processes, &tgid);
+	if (info)
+		bpf_get_current_comm(info->comm, sizeof(info->comm));
+	if (scope == SCOPE_ALL && info && is_ipctrace_comm(info->comm)) {
+		clean_up_after(tid, tgid); /* it became an ipctrace: never traced */
+		forget_task(tid);
+	}
+	return 0;
 }
 
 SEC("raw_tp/sched_process_exit")
@@ -1192,8 +1203,10 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 		if (info)
 			bpf_get_current_comm(info->comm, sizeof(info->comm));
 	}
-	if (scope != SCOPE_TREE)
+	if (scope != SCOPE_TREE) {
+		st->flags |= TASK_GONE;
 		clean_up_after(tid, tgid);
+	}
 	if (st->interrupted.enter_ns)
 		return end_call(ctx, true, -EINTR, st->interrupted.exit_ns, true);
 	forget_task(tid);
@@ -1228,9 +1241,11 @@ int BPF_PROG(sched_waking, struct task_struct *wakee)
 		return 0;
 	wakee_tid = BPF_CORE_READ(wakee, pid);
 	wakee_st = task_state_of(wakee_tid);
-	if (!wakee_st || wakee_st->flags & TASK_AWAIT_EXEC)
+	if (!wakee_st || wakee_st->flags & (TASK_AWAIT_EXEC | TASK_GONE))
 		return 0;
 	waker_st = current_in_scope() ? current_state() : NULL;
+	if (waker_st && waker_st->flags & TASK_GONE)
+		waker_st = NULL; /* as after its exit */
 	edge.mechanism = waker_mechanism(waker_st);
 	wakee_st->woken_ns = bpf_ktime_get_ns();
 	wakee_st->woken_mechanism = edge.mechanism;
@@ -1394,14 +1409,41 @@ int BPF_PROG(hrtimer_expire_exit)
 
 /* A task that moved between cgroups: traced from now on if it is in scope,
  * no longer if it is not. */
-static __always_inline void follow_move(struct task_struct *task)
+static __always_inline void follow_move(struct task_struct *task, bool leader)
 {
-	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 tid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
 
-	if (task_in_scope(task))
-		adopt_task(task, tid, BPF_CORE_READ(task, tgid), TASK_SHARED_MAPPINGS);
-	else if (task_state_of(tid))
+	if (task_in_scope(task)) {
+		adopt_task(task, tid, tgid, TASK_SHARED_MAPPINGS);
+	} else if (task_state_of(tid)) {
+		if (leader)
+			clean_up_after(tid, tgid);
+		else /* the loop of threads stays small for the verifier */
+			clean_up_task(tid, tgid);
 		forget_task(tid);
+	}
+}
+
+struct thread_walk {
+	struct list_head *pos;
+	struct list_head *head;
+	struct task_struct *leader;
+};
+
+/* one thread of a moved process per call: bpf_loop has the verifier check
+ * the body once, not once per thread */
+static long follow_thread(__u32 index, struct thread_walk *walk)
+{
+	struct list_head *pos = walk->pos; /* a local: no CO-RE access to walk itself */
+	struct task_struct *thread;
+
+	if (!pos || pos == walk->head)
+		return 1;
+	thread = (void *)pos - bpf_core_field_offset(struct task_struct, thread_node);
+	if (thread != walk->leader)
+		follow_move(thread, false);
+	walk->pos = BPF_CORE_READ(pos, next);
+	return 0;
 }
 
 /*
@@ -1417,23 +1459,18 @@ int BPF_PROG(cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
 	     struct task_struct *task, bool threadgroup)
 {
 	struct signal_struct *signal;
-	struct list_head *head, *pos;
+	struct thread_walk walk = { .leader = task };
 
 	if (scope != SCOPE_CGROUPS)
 		return 0;
-	follow_move(task);
-	if (!threadgroup)
+	follow_move(task, true);
+	/* bpf_loop is 5.17+: before, the other threads are left to their next
+	 * hook (each tests its scope first) */
+	if (!threadgroup || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
 		return 0;
 	signal = BPF_CORE_READ(task, signal);
-	head = &signal->thread_head;
-	pos = BPF_CORE_READ(signal, thread_head.next);
-	for (int i = 0; i < THREADS_MOVED_MAX && pos && pos != head; i++) {
-		struct task_struct *thread =
-			(void *)pos - bpf_core_field_offset(struct task_struct, thread_node);
-
-		if (thread != task)
-			follow_move(thread);
-		pos = BPF_CORE_READ(pos, next);
-	}
+	walk.head = &signal->thread_head;
+	walk.pos = BPF_CORE_READ(signal, thread_head.next);
+	bpf_loop(THREADS_MOVED_MAX, follow_thread, &walk, 0);
 	return 0;
 }

@@ -230,6 +230,9 @@ struct task_state {
 /* it mapped (or inherited, or was attached with) shared memory: its page
  * faults are looked at */
 #define TASK_SHARED_MAPPINGS 0x4
+/* its exit hook is folding its rows (--all, --cgroup): an interrupt's
+ * wake-up meanwhile must not make new ones */
+#define TASK_GONE 0x8
 
 /* Every process of the traced tree, kept after it exits for the report. */
 struct process_info {

@@ -96,9 +96,14 @@ static void print_edges(FILE *out, const struct summary *s)
 
 		if (e->waker_pid)
 			snprintf(waker, sizeof(waker), "%u %s", e->waker_pid, e->waker_comm);
+		else if (!e->wakee_pid) /* --all, --cgroup: edges of tasks gone, folded */
+			snprintf(waker, sizeof(waker), "(exited tasks)");
 		else
 			snprintf(waker, sizeof(waker), "(untraced or irq)");
-		snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
+		if (e->wakee_pid)
+			snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
+		else
+			snprintf(wakee, sizeof(wakee), "(exited tasks)");
 		fprintf(out, "%9llu  %-12s %-24s -> %-24s\n", (unsigned long long)e->count,
 			mechanism_name(e->mechanism), waker, wakee);
 	}

@@ -726,6 +726,10 @@ static void collect_edges(struct tracer *t, struct summary *s)
 
 static void describe_lock(const struct lock_wait_key *k, char *buf, size_t len)
 {
+	if (!k->object && !k->offset && !k->waiter_pid) { /* --all, --cgroup: folded at exit */
+		snprintf(buf, len, "(locks of exited tasks)");
+		return;
+	}
 	switch (k->kind) {
 	case LOCK_FUTEX:
 		if (k->object < (1ULL << 32)) /* private futex: keyed by process */
