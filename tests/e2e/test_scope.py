@@ -286,6 +286,44 @@ def test_all_and_cgroup_refuse_bad_paths_with_one_line(ipctrace, tmp_path):
     assert ipctrace("attach", "--all", "--by", "pid").returncode == 64
 
 
+# clone3(CLONE_INTO_CGROUP): the child starts in GROUP, its parent stays out;
+# the child writes N bytes into a pipe, one call each, and exits
+CLONE_INTO = """
+import ctypes, os, struct, sys
+group, n = sys.argv[1], int(sys.argv[2])
+fd = os.open(group, os.O_RDONLY | os.O_DIRECTORY)
+r, w = os.pipe()
+args = ctypes.create_string_buffer(struct.pack("=11Q", 0x200000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, fd))
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+pid = libc.syscall(435, args, ctypes.c_size_t(88))
+if pid == 0:
+    for _ in range(n):
+        os.write(w, b"x")
+    os._exit(0)
+if pid < 0:
+    sys.exit(f"clone3: {os.strerror(ctypes.get_errno())}")
+os.waitpid(pid, 0)
+os.close(w)
+print(len(os.read(r, 4096)))
+"""
+
+
+def test_a_child_cloned_into_the_group_is_traced_from_its_fork(cgroups, tmp_path):
+    """A parent outside the group creates its child inside (clone3 with
+    CLONE_INTO_CGROUP): the fork hook judges the child by its own group, so
+    its 9 pipe writes count, and nothing of the parent's."""
+    group = cgroups("clone-into")
+    attach = Attach(tmp_path, "--cgroup", group)
+    parent = subprocess.run([sys.executable, "-c", CLONE_INTO, str(group), "9"],
+                            capture_output=True, text=True, timeout=60, env=_clean_env())
+    s = attach.stop()
+    if parent.returncode and "clone3" in parent.stderr:
+        skip_or_fail(f"this kernel has no clone3 CLONE_INTO_CGROUP (5.7+): {parent.stderr}")
+    assert parent.returncode == 0 and parent.stdout == "9\n", parent.stderr
+    assert profile(s) == {"pipe": {"write": {"count": 9, "errors": 0, "bytes": 9}}}
+
+
 # each subshell logs its pid and the time it ran at: an open and a write of
 # the log, counted under file
 FORK_LOOP = 'while :; do ( echo "$BASHPID $EPOCHREALTIME" >> "$0" ); done'
