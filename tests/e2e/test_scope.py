@@ -329,6 +329,20 @@ def test_a_child_cloned_into_the_group_is_traced_from_its_fork(cgroups, tmp_path
 FORK_LOOP = 'while :; do ( echo "$BASHPID $EPOCHREALTIME" >> "$0" ); done'
 
 
+def logged_after(log, since, until):
+    """The pids of the subshells that logged a time in (since, until)."""
+    lines = [line.split() for line in log.read_text().splitlines()]
+    return [int(f[0]) for f in lines if len(f) == 2 and since < float(f[1]) < until]
+
+
+def wait_for(predicate, timeout=60.0, what="a condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
 def test_processes_forked_while_attaching_are_traced(cgroups, tmp_path):
     """A shell in the group forks subshells without pause while attach starts:
     the walk of the group and the fork hook (attached before the walk)
@@ -340,16 +354,14 @@ def test_processes_forked_while_attaching_are_traced(cgroups, tmp_path):
     try:
         attach = Attach(tmp_path, "--cgroup", group, "--by", "process")
         ready = time.time()  # after the line: attach was ready before this
-        time.sleep(0.5)
+        wait_for(lambda: len(logged_after(log, ready, time.time())) >= 20, what="20 subshells")
         stopping = time.time() - 0.05  # a subshell's write follows its time closely
         s = attach.stop()
     finally:
         shell.kill()
         shell.wait()
     groups = {int(g["key"]): g for g in s["groups"]}
-    after = [int(pid) for pid, at in (line.split() for line in log.read_text().splitlines())
-             if ready < float(at) < stopping]
-    assert len(after) >= 10, "the shell forked too little to tell"
+    after = logged_after(log, ready, stopping)
     untraced = [pid for pid in after if pid not in groups]
     assert not untraced, f"{len(untraced)} of {len(after)} subshells alive after attach were not traced"
     assert all(groups[pid]["mechanisms"]["file"]["syscalls"]["write"]["count"] == 1 for pid in after)
