@@ -803,7 +803,7 @@ static int cmd_attach(int argc, char **argv)
 	struct summary summary, previous;
 	struct tracer tracer = {};
 	struct timeline *timeline = NULL;
-	__u64 duration_ns, interval_ns, next_interval, interval_start = 0;
+	__u64 duration_ns, interval_ns, next_interval, interval_start = 0, last_fold_s = 0;
 	int status;
 
 	status = parse_attach_options(&o, argc, argv);
@@ -874,6 +874,11 @@ static int cmd_attach(int argc, char **argv)
 		}
 		if (duration_ns && elapsed >= duration_ns)
 			break;
+		/* once a second: processes come and go forever in a scope */
+		if (o.common.tracer.scope && elapsed / 1000000000ULL != last_fold_s) {
+			last_fold_s = elapsed / 1000000000ULL;
+			tracer_fold_exited_processes(&tracer);
+		}
 		sleep_ns(20000000);
 	}
 	tracer_mark_stopped(&tracer);

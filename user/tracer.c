@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -921,6 +922,89 @@ static __u64 recursion_misses(struct tracer *t)
 	return misses;
 }
 
+#define EXITED_PROCESSES "(exited processes)"
+
+int tracer_fold_exited_processes(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.syscall_stats), ncpus = libbpf_num_possible_cpus();
+	struct syscall_key key, next;
+	struct syscall_stats *values;
+	const char *fold_at = getenv("IPCTRACE_FOLD_AT"); /* testing: rows to start at */
+	size_t rows = 0, threshold = fold_at ? strtoul(fold_at, NULL, 10) : SYSCALL_STATS_BY_MAX / 2;
+	struct group_row *exited;
+	bool more;
+
+	if (t->group_by != GROUP_PROCESS || ncpus < 0)
+		return 0;
+	/* each process keeps its own rows while there is room */
+	for (more = !bpf_map_get_next_key(fd, NULL, &key); more && rows < threshold; rows++)
+		more = !bpf_map_get_next_key(fd, &key, &key);
+	if (rows < threshold)
+		return 0;
+	if (!t->folded) {
+		t->folded = malloc(sizeof(*t->folded));
+		if (!t->folded)
+			return -ENOMEM;
+		summary_init(t->folded);
+	}
+	exited = summary_group(t->folded, "process", 0, EXITED_PROCESSES);
+	values = calloc(ncpus, sizeof(*values));
+	if (!exited || !values) {
+		free(values);
+		return -ENOMEM;
+	}
+	/* the next key is taken before this one may be deleted */
+	more = !bpf_map_get_next_key(fd, NULL, &key);
+	while (more) {
+		struct syscall_row row = { .mechanism = key.mechanism };
+		const char *name = syscall_name(key.nr), *op = futex_op_name(key.op);
+
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		/* gone, and reaped: its pid can name no row but its own until reused */
+		if (kill((pid_t)key.group, 0) && errno == ESRCH &&
+		    !bpf_map_lookup_elem(fd, &key, values) && !bpf_map_delete_elem(fd, &key)) {
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				stats_add(&row.stats, &values[cpu]);
+			if (name)
+				snprintf(row.syscall, sizeof(row.syscall), "%s", name);
+			else
+				snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
+			if (op)
+				snprintf(row.op, sizeof(row.op), "%s", op);
+			summary_add_group_syscall(t->folded, exited, &row);
+			bpf_map_delete_elem(bpf_map__fd(t->skel->maps.group_names), &key.group);
+		}
+		key = next;
+	}
+	free(values);
+	return 0;
+}
+
+/* a total row made from operation rows (futex's): not one the kernel wrote */
+static bool has_op_rows(const struct summary *s, const struct syscall_row *total)
+{
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].op[0] && s->syscalls[i].mechanism == total->mechanism &&
+		    !strcmp(s->syscalls[i].syscall, total->syscall))
+			return true;
+	return false;
+}
+
+/* the rows folded so far, into the summary as the kernel's are */
+static void collect_folded(struct tracer *t, struct summary *s)
+{
+	const struct summary *from;
+	struct group_row *into;
+
+	if (!t->folded || !t->folded->ngroups)
+		return;
+	from = t->folded->groups[0].detail;
+	into = summary_group(s, "process", 0, EXITED_PROCESSES);
+	for (size_t i = 0; into && i < from->nsyscalls; i++)
+		if (from->syscalls[i].op[0] || !has_op_rows(from, &from->syscalls[i]))
+			summary_add_group_syscall(s, into, &from->syscalls[i]);
+}
+
 int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 {
 	stack_symbols_pause(t->stack_symbols);
@@ -931,6 +1015,7 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 		return ncpus;
 	s->duration_ns = (until_ns ? until_ns : now_ns(CLOCK_MONOTONIC)) - t->start_ns;
 	err = collect_syscalls(t, s, ncpus);
+	collect_folded(t, s);
 	if (!err)
 		err = collect_mechanisms(t, s, ncpus);
 	if (!err)
@@ -956,6 +1041,10 @@ void tracer_destroy(struct tracer *t)
 	t->stack_symbols = NULL;
 	ksyms_free(t->ksyms);
 	t->ksyms = NULL;
+	if (t->folded)
+		summary_free(t->folded);
+	free(t->folded);
+	t->folded = NULL;
 	t->ksyms_failed = false;
 	ipctrace_bpf__destroy(t->skel);
 	t->skel = NULL;

@@ -48,6 +48,7 @@ struct tracer {
 	bool detaching;
 	enum group_by group_by;
 	char v2_mount[256];                  /* --by cgroup: to name the groups */
+	struct summary *folded;              /* --by process: rows of exited processes */
 };
 
 /* 0, or an exit status after printing one line on stderr.  Features the
@@ -60,6 +61,11 @@ int tracer_add_task(struct tracer *t, pid_t tid, __u8 flags);
 int tracer_add_process(struct tracer *t, pid_t pid, __u8 flags);
 long tracer_live_tasks(const struct tracer *t);
 int tracer_events_fd(const struct tracer *t);
+/* attach --all/--cgroup --by process: once the kernel's rows fill half their
+ * map (IPCTRACE_FOLD_AT rows, for tests), the rows of processes gone move
+ * into one "(exited processes)" group kept here, so that processes coming
+ * and going forever do not fill it.  0 or -errno. */
+int tracer_fold_exited_processes(struct tracer *t);
 /* Counting ends now: the programs are detached in the background. */
 void tracer_mark_stopped(struct tracer *t);
 __u64 tracer_elapsed_ns(const struct tracer *t);

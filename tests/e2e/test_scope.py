@@ -389,3 +389,34 @@ def test_run_by_breaks_the_report_down(run_traced, ipctrace, by):
     again = json.loads(ipctrace("report", "--format", "json", traced.json_path).stdout)
     validate_summary(again)
     assert sorted(again["groups"], key=lambda g: g["key"]) == sorted(s["groups"], key=lambda g: g["key"])
+
+
+def test_by_process_folds_the_rows_of_exited_processes(cgroups, tmp_path):
+    """attach --cgroup --by process where processes come and go: the rows of
+    those gone fold into one "(exited processes)" group (at once here, with
+    IPCTRACE_FOLD_AT=1; when half the rows are taken otherwise), and every
+    call is still counted: each child's one pipe write, its parent's reads."""
+    group = cgroups("fold")
+    churn = tmp_path / "churn"
+    subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", churn,
+                    Path(__file__).resolve().parent / "programs" / "churn.c"], check=True, timeout=120)
+    os.environ["IPCTRACE_FOLD_AT"] = "1"
+    try:
+        attach = Attach(tmp_path, "--cgroup", group, "--by", "process")
+    finally:
+        del os.environ["IPCTRACE_FOLD_AT"]
+    churner = subprocess.run([str(churn), "200", "2.5"], capture_output=True, text=True, timeout=60,
+                             preexec_fn=lambda: move(os.getpid(), group))
+    time.sleep(1.2)  # a fold after the last child
+    s = attach.stop()
+    forked = int(churner.stdout)
+    # its pipe, the children's writes, and the parent's line on its stdout (a pipe here)
+    expected = {"pipe2": {"count": 1, "errors": 0, "bytes": 0},
+                "write": {"count": forked + 1, "errors": 0, "bytes": forked + len(churner.stdout)},
+                "read": {"count": forked, "errors": 0, "bytes": forked}}
+    assert profile(s, ["pipe"])["pipe"] == expected
+    groups = {g["key"]: g for g in s["groups"]}
+    assert set(groups) == {"(exited processes)"}  # all gone before the end, parent too
+    assert profile(groups["(exited processes)"], ["pipe"])["pipe"] == expected
+    assert_same_profile(add_profiles(*(profile(g) for g in s["groups"])), profile(s), "the groups")
+    assert not s["drops"]["syscall_stats_full"]
