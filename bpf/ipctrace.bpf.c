@@ -655,10 +655,97 @@ static __always_inline void forget_task(__u32 tid)
 		__sync_fetch_and_add(&live_tasks, -1);
 }
 
+/*
+ * --all and --cgroup run for as long as processes come and go: every map
+ * keyed by a task or a process is cleaned at its exit, so that memory stays
+ * bounded.  What was counted stays counted: the rows of the exiting task
+ * are folded into rows of no task (waker and wakee 0, "exited"; waiter 0)
+ * before they go.  The tree scope keeps them for the report instead.
+ */
+struct fold_ctx {
+	__u32 tid;
+	__u32 tgid;
+};
+
+static long fold_edge(struct bpf_map *map, struct wakeup_edge *key, struct edge_stats *value,
+		      struct fold_ctx *ctx)
+{
+	static const struct edge_stats exited = { .waker_comm = "(exited)", .wakee_comm = "(exited)" };
+	struct wakeup_edge folded = { .mechanism = key->mechanism };
+	struct edge_stats *into;
+
+	if (key->waker_pid != ctx->tid && key->wakee_pid != ctx->tid)
+		return 0;
+	into = lookup_or_init(&wakeup_edges, &folded, &exited, &drops.edges_full);
+	if (into)
+		__sync_fetch_and_add(&into->count, value->count);
+	OWN_LOCKS(bpf_map_delete_elem(&wakeup_edges, key));
+	return 0;
+}
+
+static long fold_lock_wait(struct bpf_map *map, struct lock_wait_key *key,
+			   struct lock_wait_stats *value, struct fold_ctx *ctx)
+{
+	static const struct lock_wait_stats zero;
+	struct lock_wait_key folded = *key;
+	struct lock_wait_stats *into;
+
+	if (key->waiter_pid != ctx->tid)
+		return 0;
+	/* locks too are often the task's own (its private futexes, its pipe's
+	 * mutex): only their kind and mechanism are kept */
+	folded.waiter_pid = 0;
+	folded.stack_id = -1;
+	folded.object = folded.offset = 0;
+	into = lookup_or_init(&lock_waits, &folded, &zero, &drops.lock_waits_full);
+	if (into) {
+		__sync_fetch_and_add(&into->count, value->count);
+		__sync_fetch_and_add(&into->total_ns, value->total_ns);
+		if (value->max_ns > into->max_ns)
+			into->max_ns = value->max_ns;
+	}
+	OWN_LOCKS(bpf_map_delete_elem(&lock_waits, key));
+	return 0;
+}
+
+/* TID of process TGID is no longer traced (it exits, left the scope, became
+ * an ipctrace): in --all and --cgroup, its rows fold first */
+static __always_inline void clean_up_task(__u32 tid, __u32 tgid)
+{
+	struct fold_ctx ctx = { .tid = tid, .tgid = tgid };
+
+	bpf_for_each_map_elem(&wakeup_edges, fold_edge, &ctx, 0);
+	bpf_for_each_map_elem(&lock_waits, fold_lock_wait, &ctx, 0);
+}
+
+/* ...and if it is the leader, its process's name and pending signals */
+static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
+{
+	clean_up_task(tid, tgid);
+	if (tid != tgid)
+		return;
+	OWN_LOCKS(bpf_map_delete_elem(&processes, &tgid));
+	for (__u64 signo = 1; signo < SIGNALS_MAX; signo++) {
+		__u64 key = ((__u64)tgid << 32) | signo;
+
+		OWN_LOCKS(bpf_map_delete_elem(&signals_pending, &key));
+	}
+}
+
+/* The exiting task TID of process TGID is traced no more: in --all and
+ * --cgroup, once everything it did is counted, its rows fold first. */
+static __always_inline void forget_exited_task(__u32 tid, __u32 tgid)
+{
+	if (scope != SCOPE_TREE)
+		clean_up_after(tid, tgid);
+	forget_task(tid);
+}
+
 SEC("raw_tp")
 int finish(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 zero = 0, tid = (__u32)pid_tgid;
 	struct finish_args *a = bpf_map_lookup_elem(&finishing, &zero);
 	struct task_state *st = task_state_of(tid);
 	struct call_state *c;
@@ -669,8 +756,8 @@ int finish(struct bpf_raw_tracepoint_args *ctx)
 	__builtin_memcpy(&a->call, c, sizeof(a->call));
 	c->enter_ns = 0; /* ended */
 	finish_call(ctx, st, &a->call, a->ret, a->now);
-	if (a->then_forget)
-		forget_task(tid);
+	if (a->then_forget) /* its last call counted (its contention too): now it goes */
+		forget_exited_task(tid, pid_tgid >> 32);
 	return 0;
 }
 
@@ -1073,83 +1160,6 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	return 0;
 }
 
-/*
- * --all and --cgroup run for as long as processes come and go: every map
- * keyed by a task or a process is cleaned at its exit, so that memory stays
- * bounded.  What was counted stays counted: the rows of the exiting task
- * are folded into rows of no task (waker and wakee 0, "exited"; waiter 0)
- * before they go.  The tree scope keeps them for the report instead.
- */
-struct fold_ctx {
-	__u32 tid;
-	__u32 tgid;
-};
-
-static long fold_edge(struct bpf_map *map, struct wakeup_edge *key, struct edge_stats *value,
-		      struct fold_ctx *ctx)
-{
-	static const struct edge_stats exited = { .waker_comm = "(exited)", .wakee_comm = "(exited)" };
-	struct wakeup_edge folded = { .mechanism = key->mechanism };
-	struct edge_stats *into;
-
-	if (key->waker_pid != ctx->tid && key->wakee_pid != ctx->tid)
-		return 0;
-	into = lookup_or_init(&wakeup_edges, &folded, &exited, &drops.edges_full);
-	if (into)
-		__sync_fetch_and_add(&into->count, value->count);
-	OWN_LOCKS(bpf_map_delete_elem(&wakeup_edges, key));
-	return 0;
-}
-
-static long fold_lock_wait(struct bpf_map *map, struct lock_wait_key *key,
-			   struct lock_wait_stats *value, struct fold_ctx *ctx)
-{
-	static const struct lock_wait_stats zero;
-	struct lock_wait_key folded = *key;
-	struct lock_wait_stats *into;
-
-	if (key->waiter_pid != ctx->tid)
-		return 0;
-	/* locks too are often the task's own (its private futexes, its pipe's
-	 * mutex): only their kind and mechanism are kept */
-	folded.waiter_pid = 0;
-	folded.stack_id = -1;
-	folded.object = folded.offset = 0;
-	into = lookup_or_init(&lock_waits, &folded, &zero, &drops.lock_waits_full);
-	if (into) {
-		__sync_fetch_and_add(&into->count, value->count);
-		__sync_fetch_and_add(&into->total_ns, value->total_ns);
-		if (value->max_ns > into->max_ns)
-			into->max_ns = value->max_ns;
-	}
-	OWN_LOCKS(bpf_map_delete_elem(&lock_waits, key));
-	return 0;
-}
-
-/* TID of process TGID is no longer traced (it exits, left the scope, became
- * an ipctrace): in --all and --cgroup, its rows fold first */
-static __always_inline void clean_up_task(__u32 tid, __u32 tgid)
-{
-	struct fold_ctx ctx = { .tid = tid, .tgid = tgid };
-
-	bpf_for_each_map_elem(&wakeup_edges, fold_edge, &ctx, 0);
-	bpf_for_each_map_elem(&lock_waits, fold_lock_wait, &ctx, 0);
-}
-
-/* ...and if it is the leader, its process's name and pending signals */
-static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
-{
-	clean_up_task(tid, tgid);
-	if (tid != tgid)
-		return;
-	OWN_LOCKS(bpf_map_delete_elem(&processes, &tgid));
-	for (__u64 signo = 1; signo < SIGNALS_MAX; signo++) {
-		__u64 key = ((__u64)tgid << 32) | signo;
-
-		OWN_LOCKS(bpf_map_delete_elem(&signals_pending, &key));
-	}
-}
-
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 {
@@ -1203,13 +1213,11 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 		if (info)
 			bpf_get_current_comm(info->comm, sizeof(info->comm));
 	}
-	if (scope != SCOPE_TREE) {
+	if (scope != SCOPE_TREE)
 		st->flags |= TASK_GONE;
-		clean_up_after(tid, tgid);
-	}
 	if (st->interrupted.enter_ns)
 		return end_call(ctx, true, -EINTR, st->interrupted.exit_ns, true);
-	forget_task(tid);
+	forget_exited_task(tid, tgid);
 	return 0;
 }
 

@@ -28,6 +28,7 @@
  * bucket lose the second (counted); creating the map costs 0.4 ms per 1024. */
 #define KERNEL_STACKS_MAX 1024
 #define SCOPE_CGROUPS_MAX 8     /* attach --cgroup, repeated */
+#define SCOPE_WAKEUP_EDGES_MAX 16384 /* attach --all, --cgroup: wake-up edges */
 #define THREADS_MOVED_MAX 256   /* threads of one process a cgroup move walks */
 #define GROUP_NAMES_MAX 4096    /* --by comm: names of the groups */
 #define SYSCALL_STATS_BY_MAX 16384 /* --by: (group, mechanism, syscall, operation) rows */

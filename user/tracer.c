@@ -348,6 +348,8 @@ static void configure_scope(struct tracer *t, const struct tracer_options *o)
 		bpf_program__set_autoload(t->skel->progs.cgroup_attach_task, false);
 	if (!scope)
 		return;
+	/* a host has many more pairs of tasks waking each other than a tree */
+	bpf_map__set_max_entries(t->skel->maps.wakeup_edges, SCOPE_WAKEUP_EDGES_MAX);
 	t->skel->rodata->scope = scope->kind;
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->scope_ncgroups = scope->ncgroups;
