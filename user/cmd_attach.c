@@ -18,11 +18,12 @@
 
 void attach_help(FILE *out)
 {
-	fputs("Usage: ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME\n"
+	fputs("Usage: ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME | --all | --cgroup PATH\n"
 	      "\n"
 	      "Trace running processes, every thread they have and, unless --no-follow,\n"
-	      "their descendants, until Ctrl-C, the duration, or their exit.  Detaching\n"
-	      "leaves them and their IPC state untouched.\n"
+	      "their descendants, until Ctrl-C, the duration, or their exit; or every\n"
+	      "process of the host or of cgroups, until Ctrl-C or the duration.\n"
+	      "Detaching leaves them and their IPC state untouched.\n"
 	      "\n"
 	      "Options:\n", out);
 	print_scope_options(out);
@@ -37,6 +38,8 @@ void attach_help(FILE *out)
 	      "Examples:\n"
 	      "  sudo ipctrace attach -p 1234 -d 10         # a running process, 10 seconds\n"
 	      "  sudo ipctrace attach --comm nginx -i 1     # every nginx, a report a second\n"
+	      "  sudo ipctrace attach --all -d 5 --by comm  # the whole host, per program\n"
+	      "  sudo ipctrace attach --cgroup system.slice/nginx.service -d 10  # one service\n"
 	      "\n"
 	      "Exit status: 0, also when stopped by SIGINT/SIGTERM; 66 if no process could\n"
 	      "be traced; else ipctrace's own failure (ipctrace --help lists them).\n", out);
@@ -98,8 +101,11 @@ int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("attach: unexpected argument '%s'", argv[optind]);
-	if (!o->scope.npids && !o->scope.comm)
-		return usage_error("attach: give -p PID or --comm NAME%s", "");
+	status = check_scope_options(&o->scope, "attach");
+	if (status)
+		return status;
+	if (!o->scope.npids && !o->scope.comm && !o->scope.all && !o->scope.ncgroups)
+		return usage_error("attach: give -p PID, --comm NAME, --all or --cgroup PATH%s", "");
 	return 0;
 }
 
@@ -111,6 +117,7 @@ static void print_interval(const struct run_options *o, const struct summary *ru
 	memcpy(delta.mode, run->mode, sizeof(delta.mode));
 	delta.command = run->command;
 	delta.ncommand = run->ncommand;
+	delta.ngroups = 0; /* the breakdown is the whole run's */
 
 	/* a shallow copy whose row arrays are rewritten in place: copy them */
 	delta.syscalls = malloc(sizeof(*delta.syscalls) * (now->nsyscalls ? now->nsyscalls : 1));
@@ -164,9 +171,10 @@ static void report_interval(struct tracer *t, const struct attach_options *o, st
 static void trace_until_stopped(struct tracer *t, const struct attach_options *o,
 				struct summary *run, struct intervals *iv)
 {
-	__u64 duration_ns = llround(o->duration_s * 1e9);
+	__u64 duration_ns = llround(o->duration_s * 1e9), last_fold_s = 0;
 
-	while (!stop_signal && tracer_live_tasks(t) > 0) {
+	/* a scope may take in processes at any time: it ends by the first two */
+	while (!stop_signal && (o->scope.scope || tracer_live_tasks(t) > 0)) {
 		__u64 elapsed = tracer_elapsed_ns(t);
 
 		/* every tick before the duration is reported, late ones too (a slow
@@ -179,6 +187,11 @@ static void trace_until_stopped(struct tracer *t, const struct attach_options *o
 		}
 		if (duration_ns && elapsed >= duration_ns)
 			break;
+		/* once a second: processes come and go forever in a scope */
+		if (o->scope.scope && elapsed / 1000000000ULL != last_fold_s) {
+			last_fold_s = elapsed / 1000000000ULL;
+			tracer_fold_exited_processes(t);
+		}
 		sleep_ns(20000000);
 	}
 }
@@ -186,6 +199,7 @@ static void trace_until_stopped(struct tracer *t, const struct attach_options *o
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_options o = { .common.help = attach_help };
+	static struct scope scope; /* 33 KiB of paths: not on the stack */
 	struct intervals iv = {};
 	struct summary summary;
 	struct tracer tracer = {};
@@ -196,16 +210,22 @@ int cmd_attach(int argc, char **argv)
 	if (status)
 		return status < 0 ? 0 : status;
 	summary_init(&iv.previous);
-	status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
+	summary_init(&summary);
+	status = resolve_scope(&o.scope, &scope, &o.common.tracer);
+	if (!status)
+		status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
 	if (status)
 		goto out;
-	if (!trace_scope(&tracer, &o.scope, &summary, 0)) {
+	scope_command(&o.scope, &summary);
+	if (!trace_scope(&tracer, &o.scope, &summary, 0) && !o.scope.scope) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
 		goto out;
 	}
 	if (!summary.command)
 		summary_set_command(&summary, NULL, NULL, 0);
+	if (o.common.tracer.verbose) /* every hook attached, the walk done: what starts now is seen */
+		fprintf(stderr, "ipctrace: attached: Ctrl-C to stop\n");
 	iv.every_ns = llround(o.interval_s * 1e9); /* -i 0.3 is not 299999999 ns */
 	iv.next_ns = iv.every_ns;
 	trace_until_stopped(&tracer, &o, &summary, &iv);

@@ -17,8 +17,10 @@ static const struct command {
 } commands[] = {
 	{ "run", "run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS]", cmd_run, run_help },
 	{ "run", "run [OPTIONS] -- COMMAND [ARGS...]", cmd_run, run_help },
-	{ "attach", "attach [OPTIONS] -p PID[,PID...] | --comm NAME", cmd_attach, attach_help },
-	{ "serve", "serve [OPTIONS] -p PID[,PID...] | --comm NAME", cmd_serve, serve_help },
+	{ "attach", "attach [OPTIONS] -p PID[,PID...] | --comm NAME | --all | --cgroup PATH", cmd_attach,
+	  attach_help },
+	{ "serve", "serve [OPTIONS] [--all | --cgroup PATH | -p PID[,PID...] | --comm NAME]", cmd_serve,
+	  serve_help },
 	{ "report", "report [--format FMT] [--hist] [-o FILE] [--html FILE] FILE.json", cmd_report,
 	  report_help },
 	{ "compare", "compare [OPTIONS] INPUT INPUT... [-- WORKLOAD OPTIONS]", cmd_compare,
