@@ -31,15 +31,19 @@
 
 void serve_help(FILE *out)
 {
-	fputs("Usage: ipctrace serve [OPTIONS] [-p PID[,PID...] | --comm NAME]\n"
+	fputs("Usage: ipctrace serve [OPTIONS] [--all | --cgroup PATH | -p PID[,PID...] | --comm NAME]\n"
 	      "\n"
-	      "Keep tracing and serve the counts as Prometheus metrics at\n"
-	      "http://ADDR:PORT/metrics (text format 0.0.4, or OpenMetrics 1.0 when the\n"
-	      "scraper asks for it), until SIGTERM or Ctrl-C.  SIGHUP looks for the\n"
-	      "scope's processes again (--comm names, -p processes still alive).\n"
+	      "Keep tracing (the whole host unless a scope is given) and serve the counts\n"
+	      "as Prometheus metrics at http://ADDR:PORT/metrics (text format 0.0.4, or\n"
+	      "OpenMetrics 1.0 when the scraper asks for it), until SIGTERM or Ctrl-C.\n"
+	      "SIGHUP looks for the scope's processes again (--comm names, -p processes\n"
+	      "still alive, the processes of the cgroups).\n"
 	      "\n"
-	      "Options:\n", out);
+	      "Scope (the default: --all):\n", out);
 	print_scope_options(out);
+	fputs("\nOptions:\n"
+	      "      --by KIND          a comm or cgroup label on the syscall metrics (never a\n"
+	      "                         pid: a process label grows without bound)\n", out);
 	fputs("      --listen ADDR:PORT where to serve (default " HTTPD_DEFAULT_LISTEN "; [::1]:PORT,\n"
 	      "                         :PORT for every address)\n"
 	      "      --max-series N     series of (mechanism, syscall, group) rows, at most\n"
@@ -52,18 +56,21 @@ void serve_help(FILE *out)
 	print_tracing_options(out);
 	fputs("\n"
 	      "Examples:\n"
+	      "  sudo ipctrace serve --by comm                # the whole host, per program\n"
+	      "  sudo ipctrace serve --cgroup system.slice/nginx.service --by cgroup\n"
 	      "  sudo ipctrace serve --comm nginx            # every nginx, now and later\n"
 	      "  sudo ipctrace serve -p 1234 --listen 127.0.0.1:9999\n"
 	      "  curl -s localhost:19400/metrics | grep ipctrace_syscalls_total\n"
 	      "\n"
 	      "Exit status: 0 after SIGTERM/SIGINT; 64 bad option or address (or beyond\n"
-	      "loopback without TLS, auth or --insecure); 66 no -p process exists, or a TLS\n"
-	      "or auth file cannot be read; 68 no interface has the address; 75 the port\n"
-	      "is in use; else ipctrace's own failure (ipctrace --help lists them).\n", out);
+	      "loopback without TLS, auth or --insecure); 66 no -p process exists, a\n"
+	      "--cgroup PATH is no cgroup v2 group, or a TLS or auth file cannot be read;\n"
+	      "68 no interface has the address; 75 the port is in use; else ipctrace's\n"
+	      "own failure (ipctrace --help lists them).\n", out);
 }
 
 enum { OPT_LISTEN = 400, OPT_MAX_SERIES, OPT_TLS_CERT, OPT_TLS_KEY, OPT_BASIC_AUTH_FILE,
-       OPT_INSECURE };
+       OPT_INSECURE, OPT_SERVE_BY };
 
 static int parse_max_series(const char *arg, size_t *out)
 {
@@ -89,6 +96,7 @@ int parse_serve_options(struct serve_options *o, int argc, char **argv)
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		{ "basic-auth-file", required_argument, NULL, OPT_BASIC_AUTH_FILE },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "by", required_argument, NULL, OPT_SERVE_BY },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "pretend-missing", required_argument, NULL, OPT_PRETEND_MISSING },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -128,6 +136,16 @@ int parse_serve_options(struct serve_options *o, int argc, char **argv)
 		case OPT_INSECURE:
 			o->insecure = true;
 			break;
+		case OPT_SERVE_BY:
+			/* a label per process would grow without bound: not offered */
+			if (!strcmp(optarg, "comm"))
+				o->common.tracer.group_by = GROUP_COMM;
+			else if (!strcmp(optarg, "cgroup"))
+				o->common.tracer.group_by = GROUP_CGROUP;
+			else
+				status = usage_error("--by: expected comm or cgroup (serve has no per-process "
+						     "label), got '%s'", optarg);
+			break;
 		case '?':
 			return EXIT_USAGE;
 		default:
@@ -140,10 +158,12 @@ int parse_serve_options(struct serve_options *o, int argc, char **argv)
 		return usage_error("serve: unexpected argument '%s'", argv[optind]);
 	if (!o->tls_cert != !o->tls_key)
 		return usage_error("serve: --tls-cert and --tls-key go together%s", "");
-	/* until the scope options of attach --all/--cgroup are here, serve
-	 * needs processes to trace, as attach does */
-	if (!o->scope.npids && !o->scope.comm)
-		return usage_error("serve: give -p PID or --comm NAME%s", "");
+	status = check_scope_options(&o->scope, "serve");
+	if (status)
+		return status;
+	/* an exporter watches the host unless told otherwise */
+	if (!o->scope.npids && !o->scope.comm && !o->scope.ncgroups)
+		o->scope.all = true;
 	return 0;
 }
 
@@ -312,6 +332,7 @@ static int check_listen(const struct serve_options *o, struct httpd_address *add
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_options o = { .common.help = serve_help };
+	static struct scope scope; /* 33 KiB of paths: not on the stack */
 	struct serve_state st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct httpd_address address = {};
 	struct summary summary;
@@ -325,6 +346,8 @@ int cmd_serve(int argc, char **argv)
 	if (status)
 		return status < 0 ? 0 : status;
 	status = check_listen(&o, &address);
+	if (!status) /* a cgroup that does not exist is an error, one not yet used is not */
+		status = resolve_scope(&o.scope, &scope, &o.common.tracer);
 	if (status)
 		return status;
 	fd = httpd_listen(&address, o.listen);
@@ -345,17 +368,22 @@ int cmd_serve(int argc, char **argv)
 	}
 	st.tracer = &tracer;
 	st.kernel = summary.kernel;
-	st.series = series_table_new(NULL, o.max_series);
+	st.series = series_table_new(o.common.tracer.group_by == GROUP_COMM     ? "comm"
+				     : o.common.tracer.group_by == GROUP_CGROUP ? "cgroup"
+										: NULL,
+				     o.max_series);
 	if (!st.series) {
 		fprintf(stderr, "ipctrace: out of memory\n");
 		close(fd);
 		status = EXIT_SOFTWARE;
 		goto out;
 	}
+	scope_command(&o.scope, &summary);
 	/* an exporter may start before what it watches: a --comm that names no
-	 * process yet is not an error; -p processes that are all gone are */
+	 * process yet, or an empty cgroup, is not an error; -p processes that
+	 * are all gone are */
 	if (!trace_scope(&tracer, &o.scope, &summary, o.scope.comm ? SCOPE_QUIET : 0) &&
-	    !o.scope.comm) {
+	    !o.scope.comm && !o.scope.scope) {
 		fprintf(stderr, "ipctrace: no process to serve metrics of\n");
 		close(fd);
 		status = EXIT_NOINPUT;

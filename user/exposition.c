@@ -333,8 +333,18 @@ int series_table_update(struct series_table *t, const struct summary *s)
 	int err = 0;
 
 	series_table_begin(t);
-	for (size_t i = 0; i < s->nsyscalls && !err; i++)
-		err = series_table_add(t, &s->syscalls[i], NULL);
+	if (!t->by) {
+		for (size_t i = 0; i < s->nsyscalls && !err; i++)
+			err = series_table_add(t, &s->syscalls[i], NULL);
+	}
+	/* --by: every kernel row is a group's (the whole holds them again) */
+	for (size_t g = 0; t->by && g < s->ngroups && !err; g++) {
+		const struct group_row *group = &s->groups[g];
+		const char *label = series_table_group_label(t, group->id, group->key);
+
+		for (size_t i = 0; i < group->detail->nsyscalls && !err; i++)
+			err = series_table_add(t, &group->detail->syscalls[i], label);
+	}
 	series_table_finish(t);
 	return err;
 }

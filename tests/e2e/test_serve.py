@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IPCTRACE, REPO, WORKLOAD
+from test_scope import cgroups, start_in  # noqa: F401 (a fixture)
 
 EXIT_USAGE, EXIT_NOINPUT, EXIT_NOHOST, EXIT_TEMPFAIL = 64, 66, 68, 75
 UNIT = REPO / "contrib" / "systemd" / "ipctrace.service"
@@ -272,22 +273,87 @@ def settled(prom: Prometheus):
     return prom.query(PIPE_WRITE)[0]
 
 
-def test_prometheus_scrapes_exact_counts(serve, prometheus, holder):
-    """pipe-pi's 10 pipe writes, seen by Prometheus' own API: two instant
-    queries before and after differ by exactly 10 (not increase(), which
-    extrapolates); the histogram's _count is the calls; up is 1 (Prometheus
-    asks for OpenMetrics, so that format parses)."""
-    server = serve("-p", holder.proc.pid)
+def run_pipe_pi_in(group: Path, workdir: Path):
+    """pipe-pi in group from its first instruction, to its end."""
+    proc = start_in(group, [WORKLOAD, "pipe-pi", "--children", PIPE_PI_CHILDREN], workdir)
+    assert proc.wait(timeout=120) == 0
+
+
+def test_prometheus_scrapes_exact_counts(serve, prometheus, cgroups, tmp_path):  # noqa: F811
+    """`serve --cgroup TEST` and pipe-pi's 10 pipe writes in TEST, seen by
+    Prometheus' own API: two instant queries before and after differ by
+    exactly 10 (not increase(), which extrapolates); the histogram's _count
+    is the calls; up is 1 (Prometheus asks for OpenMetrics, so that format
+    parses)."""
+    group = cgroups("serve")
+    server = serve("--cgroup", group)
     prom = prometheus(server.port)
     wait_for(lambda: (prom.query('up{job="ipctrace"}') or (0,))[0] == 1, what="up == 1")
-    holder.run_pipe_pi()  # the series exist from here on
+    run_pipe_pi_in(group, tmp_path)  # the series exist from here on
     before = settled(prom)
-    holder.run_pipe_pi()
+    run_pipe_pi_in(group, tmp_path)
     after = settled(prom)
     assert after - before == PIPE_PI_CHILDREN
     assert prom.query(PIPE_WRITE_COUNT)[0] == after
     assert prom.query('up{job="ipctrace"}')[0] == 1
     assert prom.query("ipctrace_series_dropped_total")[0] == 0
+    assert server.stop() == 0
+
+
+def test_by_cgroup_labels_the_group(serve, cgroups, tmp_path):  # noqa: F811
+    group = cgroups("label")
+    server = serve("--cgroup", group, "--by", "cgroup")
+    run_pipe_pi_in(group, tmp_path)
+    time.sleep(REUSE_S + 0.1)
+    key = "/" + str(group.relative_to(group.parent))  # relative to the v2 root
+    text = samples(server.metrics())
+    assert text['ipctrace_syscalls_total{mechanism="pipe",syscall="write",cgroup="%s"}' % key] \
+        == PIPE_PI_CHILDREN
+    assert not [k for k in text if "pid=" in k]
+    assert server.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def named_writer(tmp_path_factory):
+    """tests/e2e/programs/named_writer.c, static: its parent makes no IPC call."""
+    binary = tmp_path_factory.mktemp("programs") / "named_writer"
+    subprocess.run(["cc", "-O2", "-static", "-Wall", "-Werror", "-o", binary,
+                    REPO / "tests/e2e/programs/named_writer.c"], check=True, timeout=120)
+    return binary
+
+
+def test_max_series_first_come_for_good(serve, cgroups, named_writer, tmp_path):  # noqa: F811
+    """Room for one comm's two rows (pipe2, write) and their "other" rows:
+    the first comm keeps its own series, later ones go to comm="other" for
+    good, counted in ipctrace_series_dropped_total; nothing disappears."""
+    group = cgroups("series")
+    rows = 2 * 41
+    server = serve("--cgroup", group, "--by", "comm", "--max-series", 2 * rows)
+    assert start_in(group, [named_writer, 3, "svfirst"], tmp_path).wait(timeout=60) == 0
+    time.sleep(REUSE_S + 0.1)
+    first = samples(server.metrics())
+    write = 'ipctrace_syscalls_total{mechanism="pipe",syscall="write",comm="%s"}'
+    assert first[write % "svfirst"] == 3
+    assert start_in(group, [named_writer, 5, "svsecond", "svthird"], tmp_path).wait(timeout=60) == 0
+    time.sleep(REUSE_S + 0.1)
+    text = samples(server.metrics())
+    assert text[write % "svfirst"] == 3
+    assert text[write % "other"] == 10
+    assert not [k for k in text if "svsecond" in k or "svthird" in k]
+    assert text["ipctrace_series_dropped_total"] == 2 * rows  # two comms, two rows each
+    assert text["ipctrace_series"] == 2 * rows
+    assert set(first) <= set(text)  # a series once exposed stays
+    assert server.stop() == 0
+
+
+def test_default_scope_is_the_host(serve, named_writer):
+    """No scope option: --all; a process started later is counted (by a
+    name of its own, among the host's: room for all of them)."""
+    server = serve("--by", "comm", "--max-series", 10000000)
+    assert subprocess.run([named_writer, "4", "svhost"], timeout=60).returncode == 0
+    time.sleep(REUSE_S + 0.1)
+    text = samples(server.metrics())
+    assert text['ipctrace_syscalls_total{mechanism="pipe",syscall="write",comm="svhost"}'] == 4
     assert server.stop() == 0
 
 
@@ -434,9 +500,11 @@ def test_bad_input_is_one_line_and_a_documented_status(bpf, ipctrace, holder):
         (["--tls-cert", "/nonexistent"], EXIT_USAGE, "go together"),
         (["--basic-auth-file", "/nonexistent"], EXIT_NOINPUT, "/nonexistent"),
         (["--bogus"], EXIT_USAGE, "bogus"),
-        ([], EXIT_USAGE, "give -p PID or --comm NAME"),
+        (["--by", "process"], EXIT_USAGE, "no per-process label"),
+        (["--all"], EXIT_USAGE, "name the scope alone"),
+        (["--cgroup", "/nonexistent-ipctrace-group"], EXIT_NOINPUT, "--cgroup"),
     ]:
-        argv = ["serve", *args] + ([] if args == [] else ["-p", str(pid)])
+        argv = ["serve", *args, "-p", str(pid)] if args[0] != "--cgroup" else ["serve", *args]
         r = ipctrace(*argv, timeout=60)
         assert r.returncode == status, (args, r.stderr)
         lines = r.stderr.strip().splitlines()
@@ -631,3 +699,68 @@ def test_tls(serve, holder, tmp_path):
                         str(holder.proc.pid), "--tls-cert", str(cert), "--tls-key", str(cert)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 65 and r.stderr.count("\n") == 1, r.stderr
+
+
+# ---- churn: processes come and go, series and memory stay -------------------
+
+CHURN_SECONDS = 60
+PER_CHURN_RATE = 500  # two churns: 1,000 processes a second asked for
+
+
+@pytest.fixture(scope="module")
+def svchurn(tmp_path_factory):
+    """tests/e2e/programs/churn.c, named svchurn: its comm is its own."""
+    binary = tmp_path_factory.mktemp("programs") / "svchurn"
+    subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", binary,
+                    REPO / "tests/e2e/programs/churn.c"], check=True, timeout=120)
+    return binary
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
+
+
+def test_churn_keeps_series_and_memory_flat(serve, cgroups, svchurn, tmp_path):  # noqa: F811
+    """1,000 short-lived processes a second (asked; what the machine manages
+    is printed) for 60 s under `serve --by comm`, in a group of their own so
+    the host's processes do not blur the count: each child's one pipe write
+    stays in the totals after it exits (exactly one per child), and the
+    series and serve's RSS at 55 s are those at 10 s (RSS within 10 %; at
+    55 s, not 60: the line each churn prints as it ends is one row more)."""
+    group = cgroups("churn")
+    server = serve("--cgroup", group, "--by", "comm")
+    outs = [open(tmp_path / f"churn-{i}.out", "w") for i in range(2)]
+    churns = [subprocess.Popen([str(svchurn), str(PER_CHURN_RATE), str(CHURN_SECONDS)], stdout=out,
+                               stdin=subprocess.DEVNULL,
+                               preexec_fn=lambda: (group / "cgroup.procs").write_text(f"{os.getpid()}\n"))
+              for out in outs]
+    try:
+        time.sleep(10)
+        at_10 = samples(server.metrics())
+        rss_10 = rss_kib(server.proc.pid)
+        time.sleep(CHURN_SECONDS - 15)
+        at_55 = samples(server.metrics())
+        rss_55 = rss_kib(server.proc.pid)
+        for c in churns:
+            assert c.wait(timeout=CHURN_SECONDS + 60) == 0
+    finally:
+        for c in churns:
+            if c.poll() is None:
+                c.kill()
+                c.wait()
+        for out in outs:
+            out.close()
+    forked = sum(int((tmp_path / f"churn-{i}.out").read_text()) for i in range(2))
+    time.sleep(REUSE_S + 0.1)
+    at_end = samples(server.metrics())
+    print(f"churn: {forked} processes, {forked / CHURN_SECONDS:.0f}/s; series "
+          f"{at_10['ipctrace_series']:.0f} -> {at_55['ipctrace_series']:.0f}; "
+          f"RSS {rss_10} -> {rss_55} KiB")
+    assert forked / CHURN_SECONDS >= 100, "no churn to speak of"
+    assert at_end['ipctrace_syscalls_total{mechanism="pipe",syscall="write",comm="svchurn"}'] \
+        == forked
+    assert at_55["ipctrace_series"] == at_10["ipctrace_series"]
+    assert at_end["ipctrace_series_dropped_total"] == 0
+    assert rss_55 <= rss_10 * 1.1
+    assert server.stop() == 0
