@@ -7,6 +7,8 @@ DESTDIR ?=
 SBINDIR := $(PREFIX)/sbin
 LIBEXECDIR := $(PREFIX)/libexec/ipctrace
 MANDIR := $(PREFIX)/share/man
+UNITDIR := $(PREFIX)/lib/systemd/system
+DATADIR := $(PREFIX)/share/ipctrace
 
 OUTPUT := build
 CLANG ?= clang
@@ -17,9 +19,9 @@ PKG_CONFIG ?= pkg-config
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_DIR := vmlinux/$(ARCH)
 
-LIBS := libbpf libelf zlib jansson libdw
+LIBS := libbpf libelf zlib jansson libdw libmicrohttpd libcrypt
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
-LIB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null || echo -lbpf -lelf -lz -ljansson -ldw) -lm
+LIB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null || echo -lbpf -lelf -lz -ljansson -ldw -lmicrohttpd -lcrypt) -lm
 
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
@@ -101,7 +103,7 @@ test: test-unit test-e2e test-faults
 # The end-to-end suite inside Debian's 6.1 and 6.12 kernels (qemu, TCG): every
 # workload's exact counts, on each kernel.  The HTML page's browser test is
 # left to the native run: it tests user-space rendering, and Chromium under
-# emulation takes minutes.
+# emulation takes minutes; so is the minute of process churn under --all.
 KERNELS ?= 6.1 6.12
 check-kernels: all
 	$(Q)IPCTRACE_VM_TIMEOUT=$${IPCTRACE_VM_TIMEOUT:-2400} tests/vm/check-kernels.sh -k "$(KERNELS)" \
@@ -109,7 +111,7 @@ check-kernels: all
 
 test-e2e-kernel: all
 	$(Q)PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/e2e \
-		--ignore=tests/e2e/test_html.py
+		--ignore=tests/e2e/test_html.py --ignore=tests/e2e/test_churn.py
 
 # as root, ~15 min, rewrites BENCHMARKS.md; BENCH_ARGS=--quick: a smoke run (< 2 min)
 bench:
@@ -123,11 +125,17 @@ install: all
 	install -m 0755 $(OUTPUT)/ipctrace $(DESTDIR)$(SBINDIR)/ipctrace
 	install -m 0755 $(OUTPUT)/ipctrace-workload $(DESTDIR)$(LIBEXECDIR)/ipctrace-workload
 	install -m 0644 man/ipctrace.8 $(DESTDIR)$(MANDIR)/man8/ipctrace.8
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/grafana
+	sed 's|/usr/local/sbin/ipctrace|$(SBINDIR)/ipctrace|' contrib/systemd/ipctrace.service \
+		> $(DESTDIR)$(UNITDIR)/ipctrace.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ipctrace.service
+	install -m 0644 contrib/grafana/ipctrace.json $(DESTDIR)$(DATADIR)/grafana/ipctrace.json
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipctrace $(DESTDIR)$(LIBEXECDIR)/ipctrace-workload \
-		$(DESTDIR)$(MANDIR)/man8/ipctrace.8
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+		$(DESTDIR)$(MANDIR)/man8/ipctrace.8 $(DESTDIR)$(UNITDIR)/ipctrace.service \
+		$(DESTDIR)$(DATADIR)/grafana/ipctrace.json
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(OUTPUT)

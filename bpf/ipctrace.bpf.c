@@ -25,6 +25,15 @@ const volatile __u32 nr_shmat = 30;
 const volatile bool capture_stacks = false;
 const volatile bool emit_events = false; /* --timeline */
 const volatile bool switch_passes_prev_state = false; /* sched_switch's 4th argument, 5.18+ */
+/* attach --all / --cgroup: tested first in every hook, before any map lookup,
+ * so that a task out of scope pays that test and nothing else; with the
+ * default SCOPE_TREE the verifier drops the tests as dead code */
+const volatile __u8 scope = SCOPE_TREE;
+const volatile __u32 scope_ncgroups = 0;
+const volatile __u64 scope_cgroup_ids[SCOPE_CGROUPS_MAX] = {};
+const volatile __u32 scope_cgroup_levels[SCOPE_CGROUPS_MAX] = {};
+const volatile __u32 self_tgid = 0; /* ipctrace itself, never in scope */
+const volatile __u8 group_by = GROUP_NONE; /* --by */
 
 /* Failure counters: printed as a footer, never hidden. */
 struct drop_counters drops = {};
@@ -42,10 +51,27 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* no free-list fill at start-up */
-	__uint(max_entries, SYSCALL_STATS_MAX);
+	__uint(max_entries, SYSCALL_STATS_MAX); /* SYSCALL_STATS_BY_MAX with --by */
 	__type(key, struct syscall_key);
 	__type(value, struct syscall_stats);
 } syscall_stats SEC(".maps");
+
+/* attach --cgroup: the groups, for bpf_current_task_under_cgroup */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, SCOPE_CGROUPS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} scope_cgroups SEC(".maps");
+
+/* --by comm: group key -> the comm it hashes */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, GROUP_NAMES_MAX);
+	__type(key, __u32);
+	__type(value, char[COMM_LEN]);
+} group_names SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -196,6 +222,8 @@ struct {
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAIT_REQUEUE_PI 11
 #define FUTEX_LOCK_PI2 13
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
 
 static __always_inline struct task_state *task_state_of(__u32 tid)
 {
@@ -205,6 +233,131 @@ static __always_inline struct task_state *task_state_of(__u32 tid)
 static __always_inline struct task_state *current_state(void)
 {
 	return task_state_of((__u32)bpf_get_current_pid_tgid());
+}
+
+/* ---- scope: attach --all and --cgroup ---------------------------------- */
+
+/* The current task is in one of the --cgroup groups (or a descendant).  In
+ * the other scopes the tasks map alone decides. */
+static __always_inline bool current_in_scope(void)
+{
+	if (scope != SCOPE_CGROUPS)
+		return true;
+	for (__u32 i = 0; i < SCOPE_CGROUPS_MAX && i < scope_ncgroups; i++)
+		if (bpf_current_task_under_cgroup(&scope_cgroups, i) == 1)
+			return true;
+	return false;
+}
+
+struct cgroup___pre60 {
+	__u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+
+/* The id of CGRP's ancestor at LEVEL (CGRP's own at its level).  6.0 keeps
+ * the ancestors' pointers, before it kept their ids. */
+static __always_inline __u64 cgroup_ancestor_id(struct cgroup *cgrp, __u32 level)
+{
+	__u64 id = 0;
+
+	level &= 63;
+	if (bpf_core_field_exists(cgrp->ancestors)) {
+		struct cgroup *ancestor = NULL;
+
+		bpf_core_read(&ancestor, sizeof(ancestor), &cgrp->ancestors[level]);
+		return BPF_CORE_READ(ancestor, kn, id);
+	}
+	/* kept from being hoisted above the test: its relocation fails on 6.0+ */
+	barrier_var(cgrp);
+	bpf_core_read(&id, sizeof(id), &((struct cgroup___pre60 *)cgrp)->ancestor_ids[level]);
+	return id;
+}
+
+/* "ipctrace\0": never traced by --all, this instance or another */
+static __always_inline bool is_ipctrace_comm(const char *comm)
+{
+	return comm[0] == 'i' && comm[1] == 'p' && comm[2] == 'c' && comm[3] == 't' &&
+	       comm[4] == 'r' && comm[5] == 'a' && comm[6] == 'c' && comm[7] == 'e' && !comm[8];
+}
+
+/* --all leaves out every ipctrace (a fork of one too, until its exec) */
+static __always_inline bool is_ipctrace_task(struct task_struct *task)
+{
+	char comm[COMM_LEN];
+
+	bpf_probe_read_kernel(comm, sizeof(comm), task->comm);
+	return is_ipctrace_comm(comm) || BPF_CORE_READ(task, tgid) == self_tgid;
+}
+
+/* Another task than the current one (a wakee, the next task, a signal's
+ * target, a fork's child, a task moved between cgroups) is in one of the
+ * --cgroup groups: its cgroup v2 ancestry read with CO-RE, since
+ * bpf_current_task_under_cgroup only tests the current task.  In the other
+ * scopes the tasks map alone decides. */
+static __always_inline bool task_in_scope(struct task_struct *task)
+{
+	struct cgroup *cgrp;
+	__u32 level;
+
+	if (scope != SCOPE_CGROUPS)
+		return true;
+	cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	level = BPF_CORE_READ(cgrp, level);
+	for (__u32 i = 0; i < SCOPE_CGROUPS_MAX && i < scope_ncgroups; i++)
+		if (scope_cgroup_levels[i] <= level &&
+		    cgroup_ancestor_id(cgrp, scope_cgroup_levels[i]) == scope_cgroup_ids[i])
+			return true;
+	return false;
+}
+
+/* Trace TASK from now on (TID of process TGID): the fork hook's child, a
+ * task moved into scope, a task in scope met for the first time.  Its
+ * process is named for the report.  An exiting task is not added: its exit
+ * hook may have run, and nothing would remove the entry. */
+static __always_inline struct task_state *adopt_task(struct task_struct *task, __u32 tid,
+						     __u32 tgid, __u8 flags)
+{
+	static const struct task_state zero;
+	struct process_info info = {};
+	struct task_state *st;
+	long err;
+
+	if (BPF_CORE_READ(task, flags) & (PF_EXITING | PF_KTHREAD))
+		return NULL;
+	err = OWN_LOCKS(bpf_map_update_elem(&tasks, &tid, &zero, BPF_NOEXIST));
+	if (err && err != -EEXIST) {
+		__sync_fetch_and_add(&drops.traced_tasks_full, 1);
+		return NULL;
+	}
+	st = task_state_of(tid);
+	if (!st || err)
+		return st; /* already traced: as it was */
+	__sync_fetch_and_add(&live_tasks, 1);
+	st->flags = flags;
+	info.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	bpf_probe_read_kernel_str(info.comm, sizeof(info.comm), BPF_CORE_READ(task, group_leader, comm));
+	err = OWN_LOCKS(bpf_map_update_elem(&processes, &tgid, &info, BPF_NOEXIST));
+	if (err && err != -EEXIST)
+		__sync_fetch_and_add(&drops.processes_full, 1);
+	return st;
+}
+
+/* sys_enter of a task not traced yet: in scope (the caller tested it), so
+ * it started, or moved in, after the walk at start.  What it mapped before
+ * is unknown: its page faults are looked at. */
+static __always_inline struct task_state *adopt_current(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	char comm[COMM_LEN];
+
+	if (scope == SCOPE_TREE)
+		return NULL;
+	if (scope == SCOPE_ALL) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (is_ipctrace_comm(comm) || pid_tgid >> 32 == self_tgid)
+			return NULL;
+	}
+	return adopt_task(task, (__u32)pid_tgid, pid_tgid >> 32, TASK_SHARED_MAPPINGS);
 }
 
 /* slot = number of significant bits: v in [2^(slot-1), 2^slot) */
@@ -403,6 +556,35 @@ static __always_inline void record_contention(void *ctx, struct call_state *c)
 	c->contention_ns += c->blocked_ns;
 }
 
+/* --by: the group of the current task's calls.  32 bits: the syscall key
+ * keeps its size, so that without --by a row costs what it did. */
+static __always_inline __u32 current_group(void)
+{
+	char comm[COMM_LEN];
+	__u32 hash = 2166136261u; /* FNV-1a */
+
+	switch (group_by) {
+	case GROUP_PROCESS:
+		return bpf_get_current_pid_tgid() >> 32;
+	case GROUP_CGROUP:
+		return (__u32)bpf_get_current_cgroup_id(); /* kernfs inode number */
+	case GROUP_COMM:
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < COMM_LEN && comm[i]; i++)
+			hash = (hash ^ (__u8)comm[i]) * 16777619u;
+		return hash;
+	}
+	return 0;
+}
+
+static __always_inline void name_group(__u32 group)
+{
+	char comm[COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	OWN_LOCKS(bpf_map_update_elem(&group_names, &group, comm, BPF_NOEXIST));
+}
+
 /*
  * A multiplexed wait (epoll_wait, poll, select, ...) belongs to what ended
  * it.  One that slept: to the mechanism of the wake-up that ended its last
@@ -478,9 +660,12 @@ static __always_inline void count_call(void *ctx, struct task_state *st, struct 
 	record_contention(ctx, c);
 
 	key.mechanism = mech;
+	key.group = current_group();
 	s = lookup_or_init(&syscall_stats, &key, &zero, &drops.syscall_stats_full);
 	if (!s)
 		return;
+	if ((group_by == GROUP_COMM || group_by == GROUP_PROCESS) && !s->count)
+		name_group(key.group); /* a new row: its group may be new */
 	if (ret >= 0 && syscall_rules[c->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_RESULT)
 		bytes = ret;
 	else if (ret >= 0 && syscall_rules[c->nr & (MAX_SYSCALL_NR - 1)].bytes == BYTES_ARG2)
@@ -550,10 +735,97 @@ static __always_inline void forget_task(__u32 tid)
 		__sync_fetch_and_add(&live_tasks, -1);
 }
 
+/*
+ * --all and --cgroup run for as long as processes come and go: every map
+ * keyed by a task or a process is cleaned at its exit, so that memory stays
+ * bounded.  What was counted stays counted: the rows of the exiting task
+ * are folded into rows of no task (waker and wakee 0, "exited"; waiter 0)
+ * before they go.  The tree scope keeps them for the report instead.
+ */
+struct fold_ctx {
+	__u32 tid;
+	__u32 tgid;
+};
+
+static long fold_edge(struct bpf_map *map, struct wakeup_edge *key, struct edge_stats *value,
+		      struct fold_ctx *ctx)
+{
+	static const struct edge_stats exited = { .waker_comm = "(exited)", .wakee_comm = "(exited)" };
+	struct wakeup_edge folded = { .mechanism = key->mechanism };
+	struct edge_stats *into;
+
+	if (key->waker_pid != ctx->tid && key->wakee_pid != ctx->tid)
+		return 0;
+	into = lookup_or_init(&wakeup_edges, &folded, &exited, &drops.edges_full);
+	if (into)
+		__sync_fetch_and_add(&into->count, value->count);
+	OWN_LOCKS(bpf_map_delete_elem(&wakeup_edges, key));
+	return 0;
+}
+
+static long fold_lock_wait(struct bpf_map *map, struct lock_wait_key *key,
+			   struct lock_wait_stats *value, struct fold_ctx *ctx)
+{
+	static const struct lock_wait_stats zero;
+	struct lock_wait_key folded = *key;
+	struct lock_wait_stats *into;
+
+	if (key->waiter_pid != ctx->tid)
+		return 0;
+	/* locks too are often the task's own (its private futexes, its pipe's
+	 * mutex): only their kind and mechanism are kept */
+	folded.waiter_pid = 0;
+	folded.stack_id = -1;
+	folded.object = folded.offset = 0;
+	into = lookup_or_init(&lock_waits, &folded, &zero, &drops.lock_waits_full);
+	if (into) {
+		__sync_fetch_and_add(&into->count, value->count);
+		__sync_fetch_and_add(&into->total_ns, value->total_ns);
+		if (value->max_ns > into->max_ns)
+			into->max_ns = value->max_ns;
+	}
+	OWN_LOCKS(bpf_map_delete_elem(&lock_waits, key));
+	return 0;
+}
+
+/* TID of process TGID is no longer traced (it exits, left the scope, became
+ * an ipctrace): in --all and --cgroup, its rows fold first */
+static __always_inline void clean_up_task(__u32 tid, __u32 tgid)
+{
+	struct fold_ctx ctx = { .tid = tid, .tgid = tgid };
+
+	bpf_for_each_map_elem(&wakeup_edges, fold_edge, &ctx, 0);
+	bpf_for_each_map_elem(&lock_waits, fold_lock_wait, &ctx, 0);
+}
+
+/* ...and if it is the leader, its process's name and pending signals */
+static __always_inline void clean_up_after(__u32 tid, __u32 tgid)
+{
+	clean_up_task(tid, tgid);
+	if (tid != tgid)
+		return;
+	OWN_LOCKS(bpf_map_delete_elem(&processes, &tgid));
+	for (__u64 signo = 1; signo < SIGNALS_MAX; signo++) {
+		__u64 key = ((__u64)tgid << 32) | signo;
+
+		OWN_LOCKS(bpf_map_delete_elem(&signals_pending, &key));
+	}
+}
+
+/* The exiting task TID of process TGID is traced no more: in --all and
+ * --cgroup, once everything it did is counted, its rows fold first. */
+static __always_inline void forget_exited_task(__u32 tid, __u32 tgid)
+{
+	if (scope != SCOPE_TREE)
+		clean_up_after(tid, tgid);
+	forget_task(tid);
+}
+
 SEC("raw_tp")
 int end_call(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 zero = 0, tid = (__u32)pid_tgid;
 	struct end_call_args *a = bpf_map_lookup_elem(&end_call_args, &zero);
 	struct task_state *st = task_state_of(tid);
 	struct call_state *c;
@@ -564,8 +836,8 @@ int end_call(struct bpf_raw_tracepoint_args *ctx)
 	__builtin_memcpy(&a->call, c, sizeof(a->call));
 	c->enter_ns = 0; /* ended */
 	count_call(ctx, st, &a->call, a->ret, a->now, !a->interrupted);
-	if (a->then_forget)
-		forget_task(tid);
+	if (a->then_forget) /* its last call counted (its contention too): now it goes */
+		forget_exited_task(tid, pid_tgid >> 32);
 	return 0;
 }
 
@@ -801,9 +1073,14 @@ static __always_inline void end_unseen_switch_in(struct task_state *st, __u64 no
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_state *st = current_state();
+	struct task_state *st;
 	bool interrupted_ended = false;
 
+	if (!current_in_scope())
+		return 0;
+	st = current_state();
+	if (!st)
+		st = adopt_current(); /* NULL in the tree scope */
 	if (!st || st->flags & TASK_AWAIT_EXEC)
 		return 0;
 	if (st->interrupted.enter_ns) {
@@ -820,9 +1097,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct task_state *st = current_state();
+	struct task_state *st;
 	__u64 now;
 
+	if (!current_in_scope())
+		return 0;
+	st = current_state();
 	if (!st || !st->call.enter_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -842,13 +1122,16 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 SEC("raw_tp/signal_deliver")
 int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
-	struct task_state *st = current_state();
+	struct task_state *st;
 	struct call_state *c;
 	struct signal_stats *s;
 	__u32 signo = sig;
 	__u64 key, *generated_ns;
 	unsigned long handler, flags;
 
+	if (!current_in_scope())
+		return 0;
+	st = current_state();
 	if (!st)
 		return 0;
 	s = bpf_map_lookup_elem(&signal_stats, &signo);
@@ -895,7 +1178,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	__u32 signo = sig;
 	__u64 key, now;
 
-	if (!task_state_of(BPF_CORE_READ(target, pid)))
+	if (!task_in_scope(target) || !task_state_of(BPF_CORE_READ(target, pid)))
 		return 0;
 	s = bpf_map_lookup_elem(&signal_stats, &signo);
 	if (!s)
@@ -918,11 +1201,25 @@ SEC("raw_tp/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	static const struct task_state zero;
-	struct task_state *parent_st = current_state(), *child_st;
-	__u32 pid = BPF_CORE_READ(child, pid);
-	bool new_process = pid == BPF_CORE_READ(child, tgid);
+	struct task_state *parent_st, *child_st;
+	__u32 pid, tgid;
+	bool new_process;
 	long err;
 
+	/* the child's own cgroup: CLONE_INTO_CGROUP may place it elsewhere */
+	if (scope != SCOPE_TREE) {
+		if (!task_in_scope(child) || (scope == SCOPE_ALL && is_ipctrace_task(child)))
+			return 0;
+		pid = BPF_CORE_READ(child, pid);
+		tgid = BPF_CORE_READ(child, tgid);
+		parent_st = current_state();
+		adopt_task(child, pid, tgid,
+			   parent_st ? parent_st->flags & TASK_SHARED_MAPPINGS : TASK_SHARED_MAPPINGS);
+		return 0;
+	}
+	parent_st = current_state();
+	pid = BPF_CORE_READ(child, pid);
+	new_process = pid == BPF_CORE_READ(child, tgid);
 	if (!parent_st || (new_process && parent_st->flags & TASK_NO_FOLLOW))
 		return 0;
 	err = OWN_LOCKS(bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST));
@@ -953,9 +1250,12 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32, old_tid = old_pid;
-	struct task_state *st = task_state_of(tid);
+	struct task_state *st;
 	struct process_info *info;
 
+	if (!current_in_scope())
+		return 0;
+	st = task_state_of(tid);
 	if (old_tid != tid) {
 		/* a thread's exec: it took the leader's tid (whose exit dropped that
 		 * entry); its state moves from the tid it had, one entry either way */
@@ -973,6 +1273,10 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid)
 	info = bpf_map_lookup_elem(&processes, &tgid);
 	if (info)
 		bpf_get_current_comm(info->comm, sizeof(info->comm));
+	if (scope == SCOPE_ALL && info && is_ipctrace_comm(info->comm)) {
+		clean_up_after(tid, tgid); /* it became an ipctrace: never traced */
+		forget_task(tid);
+	}
 	return 0;
 }
 
@@ -981,6 +1285,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
+	/* no scope test: a thread that left the scope may still have an entry
+	 * (a move walks at most THREADS_MOVED_MAX threads), and it must go */
 	struct task_state *st = task_state_of(tid);
 
 	if (!st)
@@ -992,13 +1298,13 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 		if (info)
 			bpf_get_current_comm(info->comm, sizeof(info->comm));
 	}
+	if (scope != SCOPE_TREE)
+		st->flags |= TASK_GONE;
 	if (st->interrupted.enter_ns)
 		return tail_end_call(ctx, true, -EINTR, st->interrupted.exit_ns, true);
-	forget_task(tid);
+	forget_exited_task(tid, tgid);
 	return 0;
 }
-
-#define PF_KTHREAD 0x00200000
 
 /*
  * The mechanism of the call an untraced task is in, classified by the rules
@@ -1111,16 +1417,22 @@ SEC("raw_tp/sched_waking")
 int BPF_PROG(sched_waking, struct task_struct *wakee)
 {
 	static const struct edge_stats zero;
-	__u32 wakee_tid = BPF_CORE_READ(wakee, pid);
-	struct task_state *wakee_st = task_state_of(wakee_tid), *waker_st;
+	__u32 wakee_tid;
+	struct task_state *wakee_st, *waker_st;
 	struct wakeup_edge edge = {};
 	struct mechanism_stats *m;
 	struct edge_stats *e;
 	struct waker w;
 
-	if (!wakee_st || wakee_st->flags & TASK_AWAIT_EXEC)
+	if (!task_in_scope(wakee))
 		return 0;
-	waker_st = current_state();
+	wakee_tid = BPF_CORE_READ(wakee, pid);
+	wakee_st = task_state_of(wakee_tid);
+	if (!wakee_st || wakee_st->flags & (TASK_AWAIT_EXEC | TASK_GONE))
+		return 0;
+	waker_st = current_in_scope() ? current_state() : NULL;
+	if (waker_st && waker_st->flags & TASK_GONE)
+		waker_st = NULL; /* as after its exit */
 	w = classify_waker(waker_st);
 	edge.mechanism = w.mechanism;
 	wakee_st->woken_ns = bpf_ktime_get_ns();
@@ -1135,8 +1447,11 @@ int BPF_PROG(sched_waking, struct task_struct *wakee)
 	/* a traced waker by thread; an untraced one by process (a server's
 	 * clients: one edge each); interrupts and timers are waker 0.  A traced
 	 * task past its sched_process_exit (waking its parent) has no state
-	 * left, but its process is still named. */
-	if (w.task) {
+	 * left, but its process is still named.  Under a scope an exiting
+	 * waker's process entry is gone: it is waker 0, not a lasting edge per
+	 * exited process. */
+	if (w.task && (scope == SCOPE_TREE ||
+		       !(bpf_get_current_task_btf()->flags & PF_EXITING))) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		__u32 tgid = pid_tgid >> 32;
 
@@ -1183,9 +1498,11 @@ static __always_inline bool prev_sleeps(const unsigned long long *ctx, struct ta
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct task_state *prev_st = current_state(), *next_st; /* prev is current */
+	struct task_state *prev_st = NULL, *next_st; /* prev is current */
 	__u64 now = 0;
 
+	if (current_in_scope())
+		prev_st = current_state();
 	if (prev_st) {
 		/* blocked: a voluntary sleep inside a counted call (not a preemption) */
 		bool sleeps = prev_st->call.enter_ns && !preempt && prev_sleeps(ctx, prev);
@@ -1197,6 +1514,8 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 				prev_st->off_cpu_ns = now;
 		}
 	}
+	if (!task_in_scope(next))
+		return 0;
 	next_st = task_state_of(BPF_CORE_READ(next, pid));
 	if (!next_st)
 		return 0;
@@ -1209,9 +1528,12 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 SEC("raw_tp/contention_begin")
 int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
-	struct task_state *st = current_state();
+	struct task_state *st;
 	__u32 zero = 0, *marked_tid;
 
+	if (!current_in_scope())
+		return 0;
+	st = current_state();
 	if (!st || !st->call.enter_ns)
 		return 0;
 	marked_tid = bpf_map_lookup_elem(&own_locking, &zero);
@@ -1227,9 +1549,12 @@ int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 SEC("raw_tp/contention_end")
 int BPF_PROG(contention_end, void *lock, int ret)
 {
-	struct task_state *st = current_state();
+	struct task_state *st;
 	__u64 wait;
 
+	if (!current_in_scope())
+		return 0;
+	st = current_state();
 	if (!st || !st->kernel_lock_ns || st->kernel_lock_addr != (__u64)lock)
 		return 0;
 	wait = bpf_ktime_get_ns() - st->kernel_lock_ns;
@@ -1249,8 +1574,11 @@ int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 {
 	struct vma_lookup l = { .addr = address };
 	struct mechanism_stats *m;
-	struct task_state *st = current_state();
+	struct task_state *st;
 
+	if (!current_in_scope())
+		return 0;
+	st = current_state();
 	/* bpf_find_vma costs microseconds: only where a shared mapping may be */
 	if (!st || !(st->flags & TASK_SHARED_MAPPINGS) ||
 	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
@@ -1321,5 +1649,73 @@ int BPF_PROG(softirq_exit)
 
 	if (cpu)
 		cpu->softirq = 0;
+	return 0;
+}
+
+/* A task that moved between cgroups: traced from now on if it is in scope,
+ * no longer if it is not. */
+static __always_inline void follow_move(struct task_struct *task, bool leader)
+{
+	__u32 tid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
+
+	if (task_in_scope(task)) {
+		adopt_task(task, tid, tgid, TASK_SHARED_MAPPINGS);
+	} else if (task_state_of(tid)) {
+		if (leader)
+			clean_up_after(tid, tgid);
+		else /* the loop of threads stays small for the verifier */
+			clean_up_task(tid, tgid);
+		forget_task(tid);
+	}
+}
+
+struct thread_walk {
+	struct list_head *pos;
+	struct list_head *head;
+	struct task_struct *leader;
+};
+
+/* one thread of a moved process per call: bpf_loop has the verifier check
+ * the body once, not once per thread */
+static long follow_thread(__u32 index, struct thread_walk *walk)
+{
+	struct list_head *pos = walk->pos; /* a local: no CO-RE access to walk itself */
+	struct task_struct *thread;
+
+	if (!pos || pos == walk->head)
+		return 1;
+	thread = (void *)pos - bpf_core_field_offset(struct task_struct, thread_node);
+	if (thread != walk->leader)
+		follow_move(thread, false);
+	walk->pos = BPF_CORE_READ(pos, next);
+	return 0;
+}
+
+/*
+ * attach --cgroup: a move fires no syscall or scheduler hook of the task
+ * moved, so it is followed here (once per move, after it is committed, with
+ * the leader; its threads move with it when threadgroup).  The thread list
+ * is stable: the move holds cgroup_threadgroup_rwsem, which fork and exit
+ * take too.  Moves in v1 hierarchies fire it as well: the v2 group is then
+ * unchanged and so is the answer.
+ */
+SEC("raw_tp/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
+	     struct task_struct *task, bool threadgroup)
+{
+	struct signal_struct *signal;
+	struct thread_walk walk = { .leader = task };
+
+	if (scope != SCOPE_CGROUPS)
+		return 0;
+	follow_move(task, true);
+	/* bpf_loop is 5.17+: before, the other threads are left to their next
+	 * hook (each tests its scope first) */
+	if (!threadgroup || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
+		return 0;
+	signal = BPF_CORE_READ(task, signal);
+	walk.head = &signal->thread_head;
+	walk.pos = BPF_CORE_READ(signal, thread_head.next);
+	bpf_loop(THREADS_MOVED_MAX, follow_thread, &walk, 0);
 	return 0;
 }

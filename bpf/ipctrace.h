@@ -29,6 +29,28 @@
 /* Without --stacks: kernel lock call sites only.  Two stacks that hash to one
  * bucket lose the second (counted); creating the map costs 0.4 ms per 1024. */
 #define KERNEL_STACKS_MAX 1024
+#define SCOPE_CGROUPS_MAX 8     /* attach --cgroup, repeated */
+#define SCOPE_WAKEUP_EDGES_MAX 16384 /* attach --all, --cgroup: wake-up edges */
+#define THREADS_MOVED_MAX 256   /* threads of one process a cgroup move walks */
+#define GROUP_NAMES_MAX 4096    /* --by comm: names of the groups */
+#define SYSCALL_STATS_BY_MAX 16384 /* --by: (group, mechanism, syscall, operation) rows */
+
+/* Which tasks are traced.  SCOPE_TREE: the tasks user space names and what
+ * they fork (run, attach -p/--comm).  The others also take in, at first
+ * sight, any task in scope (attach --all, --cgroup). */
+enum scope_kind {
+	SCOPE_TREE = 0,
+	SCOPE_ALL,     /* every user-space task but ipctrace's */
+	SCOPE_CGROUPS, /* the tasks of these cgroup v2 groups and their descendants */
+};
+
+/* --by: the key of the group a syscall row belongs to (syscall_key.group). */
+enum group_by {
+	GROUP_NONE = 0, /* group 0: no breakdown */
+	GROUP_PROCESS,  /* the tgid */
+	GROUP_COMM,     /* a hash of the comm; group_names maps it back */
+	GROUP_CGROUP,   /* the cgroup v2 id's low 32 bits (its kernfs inode number) */
+};
 
 /* Every mechanism a syscall, wake-up or wait can be attributed to. */
 enum mechanism {
@@ -90,7 +112,7 @@ struct syscall_key {
 	__u32 mechanism;
 	__u32 nr;
 	__u32 op; /* futex operation, else FUTEX_OP_NONE */
-	__u32 pad;
+	__u32 group; /* --by: enum group_by's key; 0 without --by */
 };
 
 /* Why a multiplexed wait (epoll_wait, poll, select, ...) that slept ended its
@@ -253,6 +275,9 @@ struct task_state {
 /* it mapped (or inherited, or was attached with) shared memory: its page
  * faults are looked at */
 #define TASK_SHARED_MAPPINGS 0x4
+/* its exit hook is folding its rows (--all, --cgroup): an interrupt's
+ * wake-up meanwhile must not make new ones */
+#define TASK_GONE 0x8
 
 /* Every process of the traced tree, kept after it exits for the report. */
 struct process_info {

@@ -6,8 +6,8 @@
 #
 #   verifier   every BPF program loads on this kernel, with each set of
 #              options that changes what the verifier sees (--stacks,
-#              --timeline: rodata-dependent code); the BPF side builds with
-#              -Wall -Werror (BPF_CFLAGS)
+#              --timeline, --by, attach --all and --cgroup: rodata-dependent
+#              code); the BPF side builds with -Wall -Werror (BPF_CFLAGS)
 #   asan       ASan + UBSan build: unit tests, runs, the fault matrix
 #   valgrind   run pipe-pi, report and compare, leak-checked
 #   lint       cppcheck and clang-tidy, checked-in configuration, no finding
@@ -34,13 +34,16 @@ check_verifier() {
 	local tmp status=0
 	tmp=$(mktemp -d) || return 1
 	$MAKE all || return 1
-	for options in "" "--stacks --timeline $tmp/timeline.json --hist"; do
-		echo "  ipctrace run $options -- /bin/true"
-		# shellcheck disable=SC2086 # the options are words
-		if ! build/ipctrace run -q -o "$tmp/summary.json" $options -- /bin/true; then
+	# the scopes (attach --all, --cgroup) and --by are rodata too
+	for command in "run -- /bin/true" "run --stacks --timeline $tmp/timeline.json --hist -- /bin/true" \
+		"run --by process -- /bin/true" "attach --all --by comm -d 0.1" \
+		"attach --cgroup / --by cgroup -d 0.1"; do
+		echo "  ipctrace $command"
+		# shellcheck disable=SC2086 # the command is words
+		if ! build/ipctrace ${command%% *} -q -o "$tmp/summary.json" ${command#* }; then
 			echo "check-code: the BPF programs did not load; the verifier's log:" >&2
 			# shellcheck disable=SC2086
-			build/ipctrace run -v -q -o "$tmp/summary.json" $options -- /bin/true 2>&1 | tail -50
+			build/ipctrace ${command%% *} -v -q -o "$tmp/summary.json" ${command#* } 2>&1 | tail -50
 			status=1
 		else
 			# a tracepoint this kernel lacks: its program was left out, not verified

@@ -10,7 +10,7 @@ set -eu
 # runtimes.  The kernel matrix (tests/vm) and the benchmark install their own.
 packages="make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev \
 zlib1g-dev libjansson-dev libcmocka-dev strace python3 python3-pytest python3-jsonschema \
-util-linux valgrind cppcheck clang-tidy libclang-rt-14-dev"
+util-linux valgrind cppcheck clang-tidy libclang-rt-14-dev libmicrohttpd-dev libcrypt-dev prometheus systemd openssl"
 # installed by the test that needs them, on first need (`install-deps.sh chromium`)
 # shellcheck disable=SC2034
 on_demand="chromium"

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "exitcodes.h"
 #include "output.h"
+#include "procfs.h"
 #include "rundir.h"
 #include "summary_json.h"
 #include "target.h"
@@ -70,7 +71,9 @@ void print_output_options(FILE *out)
 		"                         extension %s, or --format)\n"
 		"  -f, --format FMT       %s (text by default)\n"
 		"      --html FILE        also write the report as one self-contained HTML page\n"
-		"      --hist             print log2 latency histograms\n", extensions, names);
+		"      --hist             print log2 latency histograms\n"
+		"      --by KIND          also break the report down by process, comm or cgroup\n",
+		extensions, names);
 }
 
 void print_tracing_options(FILE *out)
@@ -106,6 +109,16 @@ int handle_run_option(struct run_options *o, int opt, const char *arg)
 		return 0;
 	case OPT_HIST:
 		o->hist = true;
+		return 0;
+	case OPT_BY:
+		if (!strcmp(arg, "process"))
+			o->tracer.group_by = GROUP_PROCESS;
+		else if (!strcmp(arg, "comm"))
+			o->tracer.group_by = GROUP_COMM;
+		else if (!strcmp(arg, "cgroup"))
+			o->tracer.group_by = GROUP_CGROUP;
+		else
+			return usage_error("--by: expected process, comm or cgroup, got '%s'", arg);
 		return 0;
 	case OPT_STACKS:
 		o->tracer.stacks = true;
@@ -153,6 +166,184 @@ int handle_run_option(struct run_options *o, int opt, const char *arg)
 		return -1;
 	}
 	return EXIT_USAGE;
+}
+
+static int parse_pid_list(struct scope_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	if (!copy)
+		return EXIT_SOFTWARE;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = strtol(tok, &end, 10);
+		if (errno || *end || pid <= 0 || pid > 4194304) {
+			free(copy);
+			return usage_error("-p: expected process ids, got '%s'", arg);
+		}
+		if (o->npids == ATTACH_MAX) {
+			free(copy);
+			return usage_error("-p: too many processes (at most 1024)%s", "");
+		}
+		o->pids[o->npids++] = pid;
+	}
+	free(copy);
+	return 0;
+}
+
+int handle_scope_option(struct scope_options *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'p':
+		return parse_pid_list(o, arg);
+	case OPT_COMM:
+		o->comm = arg;
+		return 0;
+	case OPT_FOLLOW:
+	case OPT_NO_FOLLOW:
+		o->no_follow = opt == OPT_NO_FOLLOW;
+		return 0;
+	case OPT_ALL:
+		o->all = true;
+		return 0;
+	case OPT_CGROUP:
+		if (o->ncgroups == SCOPE_CGROUPS_MAX)
+			return usage_error("--cgroup: at most 8 groups%s", "");
+		o->cgroups[o->ncgroups++] = arg;
+		return 0;
+	}
+	return SCOPE_NOT_MINE;
+}
+
+int check_scope_options(const struct scope_options *o, const char *command)
+{
+	char message[160];
+
+	if ((o->all || o->ncgroups) &&
+	    (o->npids || o->comm || o->no_follow || (o->all && o->ncgroups))) {
+		snprintf(message, sizeof(message), "%s: --all and --cgroup name the scope alone: not "
+			 "with each other, -p, --comm or --no-follow%%s", command);
+		return usage_error(message, "");
+	}
+	return 0;
+}
+
+int resolve_scope(struct scope_options *o, struct scope *scope, struct tracer_options *t)
+{
+	o->scope = NULL;
+	if (!o->all && !o->ncgroups)
+		return 0;
+	memset(scope, 0, sizeof(*scope));
+	if (o->all)
+		scope->kind = SCOPE_ALL;
+	for (size_t i = 0; i < o->ncgroups; i++) {
+		int status = scope_add_cgroup(scope, o->cgroups[i]);
+
+		if (status)
+			return status;
+	}
+	o->scope = scope;
+	t->scope = scope;
+	return 0;
+}
+
+void scope_command(const struct scope_options *o, struct summary *s)
+{
+	char *argv[2 * SCOPE_CGROUPS_MAX];
+	size_t argc = 0;
+
+	if (!o->scope)
+		return;
+	if (o->all)
+		argv[argc++] = "--all";
+	for (size_t i = 0; i < o->scope->ncgroups; i++) {
+		argv[argc++] = "--cgroup";
+		argv[argc++] = o->scope->cgroups[i].key;
+	}
+	summary_set_command(s, NULL, argv, argc);
+}
+
+static int add_process_in_scope(pid_t pid, void *tracer)
+{
+	/* what they mapped before we came is unknown: look at their page faults */
+	return tracer_add_process(tracer, pid, TASK_SHARED_MAPPINGS);
+}
+
+void print_scope_options(FILE *out)
+{
+	fputs("  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
+	      "      --comm NAME        trace every process with this command name\n"
+	      "      --no-follow        not the processes they fork from now on\n"
+	      "      --all              every user-space process on this host but ipctrace's,\n"
+	      "                         those started later too\n"
+	      "      --cgroup PATH      the processes of this cgroup v2 group and its\n"
+	      "                         descendants, those that start or move in later too\n"
+	      "                         (PATH on the v2 mount or relative to it; repeatable)\n", out);
+}
+
+size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s, int flags)
+{
+	bool quiet = flags & SCOPE_QUIET;
+	/* what they mapped before we came is unknown: look at their page faults */
+	__u8 task_flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
+	static pid_t pids[2 * ATTACH_MAX]; /* callers hold the tracer's lock: one at a time */
+	size_t npids = flags & SCOPE_NEW_COMM ? 0 : o->npids, traced = 0;
+
+	/* the fork hook is attached: what forks during the walk is traced too */
+	if (o->scope)
+		return scope_each_process(o->scope, add_process_in_scope, t);
+
+	memcpy(pids, o->pids, npids * sizeof(*pids));
+	if (o->comm) {
+		size_t n = procfs_find_comm(o->comm, pids + npids, ATTACH_MAX);
+
+		if (!n && !quiet)
+			fprintf(stderr, "ipctrace: --comm %s: no such process\n", o->comm);
+		npids += n;
+	}
+	/* following a process means its whole tree: the children it already has too */
+	if (!o->no_follow && !(flags & SCOPE_NEW_COMM))
+		npids += procfs_descendants(pids, npids, pids + npids, (size_t)2 * ATTACH_MAX - npids);
+	for (size_t i = 0; i < npids; i++) {
+		pid_t pid = pids[i];
+		char comm[COMM_LEN] = "?";
+		int err;
+
+		if (procfs_comm(pid, comm, sizeof(comm))) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d: no such process\n", pid);
+			continue;
+		}
+		if (procfs_is_kernel_thread(pid)) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d (%s) is a kernel thread: not traced\n",
+					pid, comm);
+			continue;
+		}
+		if (pid == getpid()) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
+			continue;
+		}
+		err = tracer_add_process(t, pid, task_flags);
+		if (err) {
+			if (!quiet)
+				fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,
+					err == -ESRCH ? "exited before it could be traced" : strerror(-err));
+			continue;
+		}
+		if (!traced && s && !s->command) {
+			char cmdline[4096], *argv[64];
+			size_t argc = procfs_cmdline(pid, cmdline, sizeof(cmdline), argv, 64);
+
+			summary_set_command(s, NULL, argv, argc);
+		}
+		traced++;
+	}
+	return traced;
 }
 
 int find_workload_binary(char *path, size_t len)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "formats.h"
+#include "scope.h"
 #include "summary.h"
 #include "tracer.h"
 #include "workloads/workloads.h"
@@ -51,7 +52,7 @@ int usage_error(const char *fmt, const char *arg);
 int unknown_format_error(const char *name);
 
 enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, OPT_RINGBUF_SIZE,
-       OPT_HTML };
+       OPT_HTML, OPT_BY };
 
 /* The options run and attach share, all handled by handle_run_option(). */
 #define TRACING_OPTIONS \
@@ -59,6 +60,7 @@ enum { OPT_HIST = 256, OPT_STACKS, OPT_BTF, OPT_PRETEND_MISSING, OPT_TIMELINE, O
 	{ "format", required_argument, NULL, 'f' }, \
 	{ "html", required_argument, NULL, OPT_HTML }, \
 	{ "hist", no_argument, NULL, OPT_HIST }, \
+	{ "by", required_argument, NULL, OPT_BY }, \
 	{ "stacks", no_argument, NULL, OPT_STACKS }, \
 	{ "timeline", required_argument, NULL, OPT_TIMELINE }, \
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE }, \
@@ -123,15 +125,78 @@ int parse_run_args(struct run_options *o, int argc, char **argv,
 
 #define ATTACH_MAX 1024
 
+/* Which running processes attach and serve trace: their scope options,
+ * parsed and resolved by the same code for both.  --all and --cgroup are
+ * filtered in the kernel (scope.h); -p and --comm name a tree. */
+struct scope_options {
+	pid_t pids[ATTACH_MAX]; /* -p */
+	size_t npids;
+	const char *comm;       /* --comm */
+	bool no_follow;
+	bool all;               /* --all */
+	const char *cgroups[SCOPE_CGROUPS_MAX]; /* --cgroup, resolved once parsed */
+	size_t ncgroups;
+	struct scope *scope;    /* resolved --all/--cgroup, NULL for a tree */
+};
+
+enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW, OPT_ALL, OPT_CGROUP };
+
+#define SCOPE_OPTIONS \
+	{ "pid", required_argument, NULL, 'p' }, \
+	{ "comm", required_argument, NULL, OPT_COMM }, \
+	{ "follow", no_argument, NULL, OPT_FOLLOW }, \
+	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW }, \
+	{ "all", no_argument, NULL, OPT_ALL }, \
+	{ "cgroup", required_argument, NULL, OPT_CGROUP }
+
+/* One scope option: 0, an exit status after one line, or SCOPE_NOT_MINE
+ * if opt is not one of SCOPE_OPTIONS. */
+#define SCOPE_NOT_MINE (-2)
+int handle_scope_option(struct scope_options *o, int opt, const char *arg);
+/* the scope options, for the commands' help */
+void print_scope_options(FILE *out);
+/* --all and --cgroup name the scope alone: 0, or EXIT_USAGE after one line
+ * naming the command */
+int check_scope_options(const struct scope_options *o, const char *command);
+/* --all, --cgroup: the groups resolved into scope (before anything is
+ * loaded: a bad PATH costs no BPF load) and the tracer told; o->scope set.
+ * Nothing for a tree.  0, or an exit status after one line. */
+int resolve_scope(struct scope_options *o, struct scope *scope, struct tracer_options *t);
+/* "--all" or "--cgroup KEY ..." as the summary's command */
+void scope_command(const struct scope_options *o, struct summary *s);
+
+/* Trace the processes in scope now: under --all/--cgroup, every process in
+ * it (those that start or move in later are the kernel side's); else the
+ * -p processes, those named --comm, and (unless --no-follow) their
+ * descendants; with SCOPE_NEW_COMM only
+ * processes named --comm (a cheap rescan: what they fork once traced is
+ * followed anyway).  Each one that cannot be traced is a line on stderr
+ * unless SCOPE_QUIET; s (if not NULL) gets the first one's command line.
+ * How many were traced (already traced ones count). */
+enum { SCOPE_QUIET = 1, SCOPE_NEW_COMM = 2 };
+size_t trace_scope(struct tracer *t, const struct scope_options *o, struct summary *s, int flags);
+
 struct attach_options {
 	struct run_options common;
-	pid_t pids[ATTACH_MAX];
-	size_t npids;
-	const char *comm;
-	bool no_follow;
+	struct scope_options scope;
 	double duration_s;
 	double interval_s;
 };
 int parse_attach_options(struct attach_options *o, int argc, char **argv);
+
+/* ipctrace serve: the options that are its own */
+struct serve_options {
+	struct run_options common; /* the tracing options: --btf, -v, ... */
+	struct scope_options scope;
+	const char *listen;        /* ADDR:PORT */
+	size_t max_series;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *basic_auth_file;
+	bool insecure;
+};
+int parse_serve_options(struct serve_options *o, int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+void serve_help(FILE *out);
 
 #endif

@@ -18,17 +18,16 @@
 
 void attach_help(FILE *out)
 {
-	fputs("Usage: ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME\n"
+	fputs("Usage: ipctrace attach [OPTIONS] -p PID[,PID...] | --comm NAME | --all | --cgroup PATH\n"
 	      "\n"
 	      "Trace running processes, every thread they have and, unless --no-follow,\n"
-	      "their descendants, until Ctrl-C, the duration, or their exit.  Detaching\n"
-	      "leaves them and their IPC state untouched.\n"
+	      "their descendants, until Ctrl-C, the duration, or their exit; or every\n"
+	      "process of the host or of cgroups, until Ctrl-C or the duration.\n"
+	      "Detaching leaves them and their IPC state untouched.\n"
 	      "\n"
-	      "Options:\n"
-	      "  -p, --pid PID[,PID]    trace these running processes, all their threads\n"
-	      "      --comm NAME        trace every process with this command name\n"
-	      "      --no-follow        not the processes they fork from now on\n"
-	      "  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
+	      "Options:\n", out);
+	print_scope_options(out);
+	fputs("  -d, --duration SECS    stop after SECS (default: Ctrl-C, or all exited)\n"
 	      "  -i, --interval SECS    print an interim report every SECS (0.1 or more)\n", out);
 	print_output_options(out);
 	fputs("      --stacks           record user stacks of futex waiters\n"
@@ -39,6 +38,8 @@ void attach_help(FILE *out)
 	      "Examples:\n"
 	      "  sudo ipctrace attach -p 1234 -d 10         # a running process, 10 seconds\n"
 	      "  sudo ipctrace attach --comm nginx -i 1     # every nginx, a report a second\n"
+	      "  sudo ipctrace attach --all -d 5 --by comm  # the whole host, per program\n"
+	      "  sudo ipctrace attach --cgroup system.slice/nginx.service -d 10  # one service\n"
 	      "\n"
 	      "Exit status: 0, also when stopped by SIGINT/SIGTERM; 66 if no process could\n"
 	      "be traced; else ipctrace's own failure (ipctrace --help lists them).\n", out);
@@ -59,41 +60,10 @@ static int parse_seconds(const char *arg, double *out)
 	return 0;
 }
 
-static int parse_pid_list(struct attach_options *o, const char *arg)
-{
-	char *copy = strdup(arg), *save = NULL;
-
-	if (!copy)
-		return EXIT_SOFTWARE;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *end;
-		long pid;
-
-		errno = 0;
-		pid = strtol(tok, &end, 10);
-		if (errno || *end || pid <= 0 || pid > 4194304) {
-			free(copy);
-			return usage_error("-p: expected process ids, got '%s'", arg);
-		}
-		if (o->npids == ATTACH_MAX) {
-			free(copy);
-			return usage_error("-p: too many processes (at most 1024)%s", "");
-		}
-		o->pids[o->npids++] = pid;
-	}
-	free(copy);
-	return 0;
-}
-
-enum { OPT_COMM = 300, OPT_NO_FOLLOW, OPT_FOLLOW };
-
 int parse_attach_options(struct attach_options *o, int argc, char **argv)
 {
 	static const struct option long_options[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, OPT_COMM },
-		{ "follow", no_argument, NULL, OPT_FOLLOW },
-		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		SCOPE_OPTIONS,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		TRACING_OPTIONS,
@@ -104,19 +74,13 @@ int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	optind = 1;
 	argv[0] = "ipctrace"; /* getopt's messages name the program */
 	while ((opt = getopt_long(argc, argv, "p:d:i:o:f:qvh", long_options, NULL)) != -1) {
+		status = handle_scope_option(&o->scope, opt, optarg);
+		if (status != SCOPE_NOT_MINE) {
+			if (status)
+				return status;
+			continue;
+		}
 		switch (opt) {
-		case 'p':
-			status = parse_pid_list(o, optarg);
-			break;
-		case OPT_COMM:
-			o->comm = optarg;
-			status = 0;
-			break;
-		case OPT_FOLLOW:
-		case OPT_NO_FOLLOW:
-			o->no_follow = opt == OPT_NO_FOLLOW;
-			status = 0;
-			break;
 		case 'd':
 			status = parse_seconds(optarg, &o->duration_s);
 			break;
@@ -137,8 +101,11 @@ int parse_attach_options(struct attach_options *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("attach: unexpected argument '%s'", argv[optind]);
-	if (!o->npids && !o->comm)
-		return usage_error("attach: give -p PID or --comm NAME%s", "");
+	status = check_scope_options(&o->scope, "attach");
+	if (status)
+		return status;
+	if (!o->scope.npids && !o->scope.comm && !o->scope.all && !o->scope.ncgroups)
+		return usage_error("attach: give -p PID, --comm NAME, --all or --cgroup PATH%s", "");
 	return 0;
 }
 
@@ -150,6 +117,7 @@ static void print_interval(const struct run_options *o, const struct summary *ru
 	memcpy(delta.mode, run->mode, sizeof(delta.mode));
 	delta.command = run->command;
 	delta.ncommand = run->ncommand;
+	delta.ngroups = 0; /* the breakdown is the whole run's */
 
 	/* a shallow copy whose row arrays are rewritten in place: copy them */
 	delta.syscalls = malloc(sizeof(*delta.syscalls) * (now->nsyscalls ? now->nsyscalls : 1));
@@ -162,58 +130,6 @@ static void print_interval(const struct run_options *o, const struct summary *ru
 	render_text(stdout, &delta, o->hist);
 	fflush(stdout);
 	free(delta.syscalls);
-}
-
-/* Add the requested processes; each failure is one line, the rest go on. */
-static size_t attach_targets(struct tracer *tracer, struct attach_options *o, struct summary *s)
-{
-	/* what they mapped before we came is unknown: look at their page faults */
-	__u8 flags = TASK_SHARED_MAPPINGS | (o->no_follow ? TASK_NO_FOLLOW : 0);
-	size_t traced = 0;
-
-	if (o->comm) {
-		size_t n = procfs_find_comm(o->comm, o->pids + o->npids, ATTACH_MAX - o->npids);
-
-		if (!n)
-			fprintf(stderr, "ipctrace: --comm %s: no such process\n", o->comm);
-		o->npids += n;
-	}
-	/* following a process means its whole tree: the children it already has too */
-	if (!o->no_follow)
-		o->npids += procfs_descendants(o->pids, o->npids, o->pids + o->npids,
-					       ATTACH_MAX - o->npids);
-	for (size_t i = 0; i < o->npids; i++) {
-		pid_t pid = o->pids[i];
-		char comm[COMM_LEN] = "?";
-		int err;
-
-		if (procfs_comm(pid, comm, sizeof(comm))) {
-			fprintf(stderr, "ipctrace: pid %d: no such process\n", pid);
-			continue;
-		}
-		if (procfs_is_kernel_thread(pid)) {
-			fprintf(stderr, "ipctrace: pid %d (%s) is a kernel thread: not traced\n", pid, comm);
-			continue;
-		}
-		if (pid == getpid()) {
-			fprintf(stderr, "ipctrace: pid %d is ipctrace itself: not traced\n", pid);
-			continue;
-		}
-		err = tracer_add_process(tracer, pid, flags);
-		if (err) {
-			fprintf(stderr, "ipctrace: pid %d (%s): %s\n", pid, comm,
-				err == -ESRCH ? "exited before it could be traced" : strerror(-err));
-			continue;
-		}
-		if (!traced) {
-			char cmdline[4096], *argv[64];
-			size_t argc = procfs_cmdline(pid, cmdline, sizeof(cmdline), argv, 64);
-
-			summary_set_command(s, NULL, argv, argc);
-		}
-		traced++;
-	}
-	return traced;
 }
 
 static void sleep_ns(__u64 ns)
@@ -255,9 +171,10 @@ static void report_interval(struct tracer *t, const struct attach_options *o, st
 static void trace_until_stopped(struct tracer *t, const struct attach_options *o,
 				struct summary *run, struct intervals *iv)
 {
-	__u64 duration_ns = llround(o->duration_s * 1e9);
+	__u64 duration_ns = llround(o->duration_s * 1e9), last_fold_s = 0;
 
-	while (!stop_signal && tracer_live_tasks(t) > 0) {
+	/* a scope may take in processes at any time: it ends by the first two */
+	while (!stop_signal && (o->scope.scope || tracer_live_tasks(t) > 0)) {
 		__u64 elapsed = tracer_elapsed_ns(t);
 
 		/* every tick before the duration is reported, late ones too (a slow
@@ -270,6 +187,11 @@ static void trace_until_stopped(struct tracer *t, const struct attach_options *o
 		}
 		if (duration_ns && elapsed >= duration_ns)
 			break;
+		/* once a second: processes come and go forever in a scope */
+		if (o->scope.scope && elapsed / 1000000000ULL != last_fold_s) {
+			last_fold_s = elapsed / 1000000000ULL;
+			tracer_fold_exited_processes(t);
+		}
 		sleep_ns(20000000);
 	}
 }
@@ -277,6 +199,7 @@ static void trace_until_stopped(struct tracer *t, const struct attach_options *o
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_options o = { .common.help = attach_help };
+	static struct scope scope; /* 33 KiB of paths: not on the stack */
 	struct intervals iv = {};
 	struct summary summary;
 	struct tracer tracer = {};
@@ -287,16 +210,22 @@ int cmd_attach(int argc, char **argv)
 	if (status)
 		return status < 0 ? 0 : status;
 	summary_init(&iv.previous);
-	status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
+	summary_init(&summary);
+	status = resolve_scope(&o.scope, &scope, &o.common.tracer);
+	if (!status)
+		status = start_tracing(&o.common, "attach", &summary, &tracer, &timeline);
 	if (status)
 		goto out;
-	if (!attach_targets(&tracer, &o, &summary)) {
+	scope_command(&o.scope, &summary);
+	if (!trace_scope(&tracer, &o.scope, &summary, 0) && !o.scope.scope) {
 		fprintf(stderr, "ipctrace: no process to attach to\n");
 		status = EXIT_NOINPUT;
 		goto out;
 	}
 	if (!summary.command)
 		summary_set_command(&summary, NULL, NULL, 0);
+	if (o.common.tracer.verbose) /* every hook attached, the walk done: what starts now is seen */
+		fprintf(stderr, "ipctrace: attached: Ctrl-C to stop\n");
 	iv.every_ns = llround(o.interval_s * 1e9); /* -i 0.3 is not 299999999 ns */
 	iv.next_ns = iv.every_ns;
 	trace_until_stopped(&tracer, &o, &summary, &iv);

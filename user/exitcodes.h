@@ -9,7 +9,9 @@
 #define EXIT_NOINPUT 66     /* a file to read, or a process to attach to, does not exist */
 #define EXIT_UNAVAILABLE 69 /* the kernel lacks what ipctrace needs (BTF, BPF) */
 #define EXIT_SOFTWARE 70    /* BPF load or attach failed */
+#define EXIT_NOHOST 68      /* serve: no interface has the --listen address */
 #define EXIT_CANTCREAT 73   /* an output file cannot be written */
+#define EXIT_TEMPFAIL 75    /* serve: the --listen port is in use (try again, or another) */
 #define EXIT_NOPERM 77      /* not root and lacking CAP_BPF/CAP_PERFMON */
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127

@@ -17,7 +17,10 @@ static const struct command {
 } commands[] = {
 	{ "run", "run [OPTIONS] WORKLOAD [WORKLOAD OPTIONS]", cmd_run, run_help },
 	{ "run", "run [OPTIONS] -- COMMAND [ARGS...]", cmd_run, run_help },
-	{ "attach", "attach [OPTIONS] -p PID[,PID...] | --comm NAME", cmd_attach, attach_help },
+	{ "attach", "attach [OPTIONS] -p PID[,PID...] | --comm NAME | --all | --cgroup PATH", cmd_attach,
+	  attach_help },
+	{ "serve", "serve [OPTIONS] [--all | --cgroup PATH | -p PID[,PID...] | --comm NAME]", cmd_serve,
+	  serve_help },
 	{ "report", "report [--format FMT] [--hist] [-o FILE] [--html FILE] FILE.json", cmd_report,
 	  report_help },
 	{ "compare", "compare [OPTIONS] INPUT INPUT... [-- WORKLOAD OPTIONS]", cmd_compare,
@@ -49,6 +52,7 @@ static void help(FILE *out)
 	      "output, 77 not privileged, 126 cannot execute, 127 command not found;\n"
 	      "130/143 when ipctrace itself was interrupted by SIGINT/SIGTERM. attach exits\n"
 	      "0, also when stopped by SIGINT/SIGTERM, and 66 if no process could be traced.\n"
+	      "serve exits 0 after SIGTERM/SIGINT; 68 no such address, 75 port in use.\n"
 	      "compare exits 0 once every input was run or read (the workloads' own\n"
 	      "statuses are in its table), else as run does.\n", out);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* One RFC 4180 row per (mechanism, syscall, operation). */
+/* One RFC 4180 row per (mechanism, syscall, operation); with --by, a first
+ * column names the group of each row ("" for the whole run's rows). */
 #include <string.h>
 #include "mechanisms.h"
 #include "render.h"
@@ -19,15 +20,16 @@ void csv_field(FILE *out, const char *text)
 	fputc('"', out);
 }
 
-int render_csv(FILE *out, const struct summary *s, bool hist)
+static void csv_rows(FILE *out, const struct summary *s, const char *group)
 {
-	(void)hist; /* one row per syscall: no room for histograms */
-	fputs("mechanism,syscall,op,count,errors,bytes,total_ns,avg_ns,max_ns,"
-	      "blocked_count,blocked_ns,contention_count,contention_ns\r\n", out);
 	for (size_t i = 0; i < s->nsyscalls; i++) {
 		const struct syscall_row *row = &s->syscalls[i];
 		const struct syscall_stats *st = &row->stats;
 
+		if (group) {
+			csv_field(out, group);
+			fputc(',', out);
+		}
 		csv_field(out, mechanism_name(row->mechanism));
 		fputc(',', out);
 		csv_field(out, row->syscall);
@@ -41,5 +43,17 @@ int render_csv(FILE *out, const struct summary *s, bool hist)
 			(unsigned long long)st->blocked_ns, (unsigned long long)st->contention_count,
 			(unsigned long long)st->contention_ns);
 	}
+}
+
+int render_csv(FILE *out, const struct summary *s, bool hist)
+{
+	(void)hist; /* one row per syscall: no room for histograms */
+	/* the column only with --by: files without a breakdown keep their shape */
+	fputs(s->ngroups ? "group," : "", out);
+	fputs("mechanism,syscall,op,count,errors,bytes,total_ns,avg_ns,max_ns,"
+	      "blocked_count,blocked_ns,contention_count,contention_ns\r\n", out);
+	csv_rows(out, s, s->ngroups ? "" : NULL);
+	for (size_t i = 0; i < s->ngroups; i++)
+		csv_rows(out, s->groups[i].detail, s->groups[i].key);
 	return ferror(out) ? -1 : 0;
 }

@@ -182,6 +182,43 @@ static void print_syscall_table(FILE *out, const struct summary *s)
 		fputs("<p class=\"note\">no IPC syscalls seen</p>\n", out);
 }
 
+/* --by: every group, a row per mechanism */
+static void print_group_table(FILE *out, const struct summary *s)
+{
+	if (!s->ngroups)
+		return;
+	fprintf(out, "<h2>By %s</h2>\n<table>\n<tr><th class=\"l\">%s</th>"
+		"<th class=\"l\">mechanism</th><th>syscalls</th><th>errors</th><th>bytes</th>"
+		"<th>blocked (ms)</th><th>contended (ms)</th></tr>\n", s->groups[0].by,
+		s->groups[0].by);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		const struct group_row *g = &s->groups[i];
+		char label[64];
+		bool first = true;
+
+		group_label(s, g, label, sizeof(label));
+		for (int mech = 1; mech < MECH_OTHER; mech++) {
+			const struct mechanism_stats *m = &g->detail->mechanisms[mech];
+			struct syscall_stats totals;
+
+			if (!summary_mechanism_active(g->detail, mech))
+				continue;
+			summary_mechanism_totals(g->detail, mech, &totals);
+			fputs("<tr><td class=\"l\">", out);
+			if (first)
+				html_text(out, label);
+			fputs("</td><td class=\"l\">", out);
+			swatch(out, mech);
+			fprintf(out, "%s</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%.3f</td>"
+				"<td>%.3f</td></tr>\n", mechanism_name(mech),
+				(unsigned long long)totals.count, (unsigned long long)totals.errors,
+				(unsigned long long)totals.bytes, ms(m->blocked_ns), ms(m->contention_ns));
+			first = false;
+		}
+	}
+	fputs("</table>\n", out);
+}
+
 /* ---- bar charts: one figure, every active mechanism ---- */
 
 enum figure { FIG_SYSCALLS, FIG_BYTES, FIG_WAKEUPS, FIG_BLOCKED, FIG_CONTENTION };
@@ -730,6 +767,7 @@ int render_html(FILE *out, const struct summary *s, bool hist)
 	print_mechanism_table(out, s);
 	print_bar_charts(out, s);
 	print_syscall_table(out, s);
+	print_group_table(out, s);
 	print_histograms(out, s);
 	err = print_wakeup_graph(out, s);
 	print_locks(out, s);

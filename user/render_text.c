@@ -8,6 +8,7 @@
 
 #define TOP_EDGES 10
 #define TOP_LOCKS 10
+#define TOP_GROUPS 10
 
 static double us(__u64 ns)
 {
@@ -114,9 +115,14 @@ static void print_edges(FILE *out, const struct summary *s)
 		if (e->waker_pid)
 			snprintf(waker, sizeof(waker), "%u %s%s", e->waker_pid, e->waker_comm,
 				 e->waker_untraced ? " (untraced)" : "");
+		else if (!e->wakee_pid) /* --all, --cgroup: edges of tasks gone, folded */
+			snprintf(waker, sizeof(waker), "(exited tasks)");
 		else
 			snprintf(waker, sizeof(waker), NO_TASK_WAKER);
-		snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
+		if (e->wakee_pid)
+			snprintf(wakee, sizeof(wakee), "%u %s", e->wakee_pid, e->wakee_comm);
+		else
+			snprintf(wakee, sizeof(wakee), "(exited tasks)");
 		fprintf(out, "%9llu  %-12s %-24s -> %-24s\n", (unsigned long long)e->count,
 			mechanism_name(e->mechanism), waker, wakee);
 	}
@@ -140,6 +146,38 @@ static void print_locks(FILE *out, const struct summary *s)
 		for (size_t c = 0; c < l->ncallers; c++)
 			fprintf(out, "      %s %s\n", c ? "  " : "at", l->callers[c]);
 	}
+}
+
+/* --by: the groups with the most calls, a line per mechanism */
+static void print_groups(FILE *out, const struct summary *s)
+{
+	if (!s->ngroups)
+		return;
+	fprintf(out, "\nby %s, top %d of %zu by calls\n", s->groups[0].by, TOP_GROUPS, s->ngroups);
+	fprintf(out, "%-32s %-12s %9s %7s %12s %11s %11s\n", "GROUP", "MECHANISM", "CALLS", "ERRORS",
+		"BYTES", "BLOCKED(ms)", "CONTEND(ms)");
+	for (size_t i = 0; i < s->ngroups && i < TOP_GROUPS; i++) {
+		const struct group_row *g = &s->groups[i];
+		char label[64];
+		bool first = true;
+
+		group_label(s, g, label, sizeof(label));
+		for (int mech = 1; mech < MECH_OTHER; mech++) {
+			const struct mechanism_stats *m = &g->detail->mechanisms[mech];
+			struct syscall_stats totals;
+
+			if (!summary_mechanism_active(g->detail, mech))
+				continue;
+			summary_mechanism_totals(g->detail, mech, &totals);
+			fprintf(out, "%-32.32s %-12s %9llu %7llu %12llu %11.3f %11.3f\n",
+				first ? label : "", mechanism_name(mech), (unsigned long long)totals.count,
+				(unsigned long long)totals.errors, (unsigned long long)totals.bytes,
+				ms(m->blocked_ns), ms(m->contention_ns));
+			first = false;
+		}
+	}
+	if (s->ngroups > TOP_GROUPS)
+		fprintf(out, "  (%zu more groups in the JSON output)\n", s->ngroups - TOP_GROUPS);
 }
 
 static void print_signals(FILE *out, const struct summary *s)
@@ -217,6 +255,7 @@ int render_text(FILE *out, const struct summary *s, bool hist)
 		fprintf(out, "\nno IPC activity seen\n");
 	if (summary_non_ipc_wakeups(s, line, sizeof(line)))
 		fprintf(out, "%s\n", line);
+	print_groups(out, s);
 	print_edges(out, s);
 	print_locks(out, s);
 	print_signals(out, s);

@@ -50,6 +50,12 @@ void summary_free(struct summary *s)
 	free(s->processes);
 	free(s->unavailable);
 	free(s->intervals);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		if (s->groups[i].detail)
+			summary_free(s->groups[i].detail);
+		free(s->groups[i].detail);
+	}
+	free(s->groups);
 	summary_init(s);
 }
 
@@ -121,6 +127,69 @@ int summary_add_unavailable(struct summary *s, const char *feature, const char *
 	snprintf(row.feature, sizeof(row.feature), "%s", feature);
 	snprintf(row.reason, sizeof(row.reason), "%s", reason);
 	return array_append((void **)&s->unavailable, &s->nunavailable, sizeof(row), &row);
+}
+
+struct group_row *summary_group(struct summary *s, const char *by, __u32 id, const char *key)
+{
+	struct group_row g = { .id = id };
+
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (s->groups[i].id == id && !strcmp(s->groups[i].by, by))
+			return &s->groups[i];
+	g.detail = malloc(sizeof(*g.detail));
+	if (!g.detail)
+		return NULL;
+	summary_init(g.detail);
+	snprintf(g.by, sizeof(g.by), "%s", by);
+	snprintf(g.key, sizeof(g.key), "%s", key);
+	if (array_append((void **)&s->groups, &s->ngroups, sizeof(g), &g)) {
+		free(g.detail);
+		return NULL;
+	}
+	return &s->groups[s->ngroups - 1];
+}
+
+int summary_add_group_syscall(struct summary *s, struct group_row *g, const struct syscall_row *row)
+{
+	struct mechanism_stats *m = &g->detail->mechanisms[row->mechanism];
+
+	/* a kernel row is a syscall's or one operation's, never both */
+	m->blocked_count += row->stats.blocked_count;
+	m->blocked_ns += row->stats.blocked_ns;
+	m->contention_count += row->stats.contention_count;
+	m->contention_ns += row->stats.contention_ns;
+	if (summary_add_syscall(g->detail, row))
+		return -1;
+	return s ? summary_add_syscall(s, row) : 0;
+}
+
+__u64 group_calls(const struct group_row *g)
+{
+	__u64 calls = 0;
+
+	for (size_t i = 0; i < g->detail->nsyscalls; i++)
+		if (!g->detail->syscalls[i].op[0])
+			calls += g->detail->syscalls[i].stats.count;
+	return calls;
+}
+
+void group_label(const struct summary *s, const struct group_row *g, char *buf, size_t len)
+{
+	if (!strcmp(g->by, "process") && g->comm[0]) {
+		snprintf(buf, len, "%s %s", g->key, g->comm);
+		return;
+	}
+	if (!strcmp(g->by, "process"))
+		for (size_t i = 0; i < s->nprocesses; i++) {
+			char pid[16];
+
+			snprintf(pid, sizeof(pid), "%u", s->processes[i].pid);
+			if (!strcmp(pid, g->key)) {
+				snprintf(buf, len, "%s %s", g->key, s->processes[i].comm);
+				return;
+			}
+		}
+	snprintf(buf, len, "%s", g->key);
 }
 
 int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns)
@@ -209,8 +278,22 @@ static int compare_processes(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+static int compare_groups(const void *a, const void *b)
+{
+	const struct group_row *x = a, *y = b;
+	__u64 cx = group_calls(x), cy = group_calls(y);
+
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
 void summary_finish(struct summary *s)
 {
+	for (size_t i = 0; i < s->ngroups; i++)
+		summary_finish(s->groups[i].detail);
+	if (s->ngroups)
+		qsort(s->groups, s->ngroups, sizeof(*s->groups), compare_groups);
 	if (s->nsyscalls)
 		qsort(s->syscalls, s->nsyscalls, sizeof(*s->syscalls), compare_syscall_rows);
 	if (s->nedges)

@@ -59,6 +59,28 @@ struct unavailable_row {
 	char reason[160];
 };
 
+/* A BPF program's cost as the kernel counts it (kernel.bpf_stats_enabled) */
+struct program_stats {
+	const char *name;
+	__u64 run_ns;
+	__u64 runs;
+};
+
+struct summary;
+
+/* --by: one group of the breakdown.  Its detail is a summary of its own
+ * holding the group's syscall rows (and, per mechanism, the blocked and
+ * contended times they add up to), so that every output renders a group as
+ * it renders the whole. */
+struct group_row {
+	char by[NAME_LEN];  /* "process", "comm" or "cgroup" */
+	char key[256];      /* the pid, the comm, or the path relative to the v2 root */
+	__u64 cgroup_id;    /* by cgroup: its id */
+	char comm[COMM_LEN]; /* by process: its name at its first counted call */
+	__u32 id;           /* the kernel's key for it (syscall_key.group) */
+	struct summary *detail;
+};
+
 struct interval_row {
 	__u64 start_ns; /* from the start of tracing */
 	__u64 end_ns;
@@ -95,6 +117,8 @@ struct summary {
 	struct interval_row *intervals; /* attach -i: the interim reports' spans */
 	size_t nintervals;
 	size_t skipped; /* read from a later ipctrace's file: entries of mechanisms unknown here */
+	struct group_row *groups; /* --by: by calls, descending */
+	size_t ngroups;
 };
 
 /* The drop counters by name, for every output and the reader. */
@@ -122,6 +146,14 @@ int summary_add_process(struct summary *s, const struct process_row *row);
 int summary_add_unavailable(struct summary *s, const char *feature, const char *reason);
 int summary_set_command(struct summary *s, const char *workload, char *const argv[], size_t argc);
 int summary_add_interval(struct summary *s, __u64 start_ns, __u64 end_ns);
+/* The group with this id (made, from by and key, if new): NULL if no memory */
+struct group_row *summary_group(struct summary *s, const char *by, __u32 id, const char *key);
+/* A row of a group: into its detail, and into the whole as any row */
+int summary_add_group_syscall(struct summary *s, struct group_row *g, const struct syscall_row *row);
+/* calls of a group, all mechanisms */
+__u64 group_calls(const struct group_row *g);
+/* How people read a group's key: "PID comm" for a process, else the key */
+void group_label(const struct summary *s, const struct group_row *g, char *buf, size_t len);
 /* What happened between two collections of the same run: counts, bytes and
  * times of later minus earlier (maxima stay those of the whole run). */
 void summary_subtract(struct summary *later, const struct summary *earlier);

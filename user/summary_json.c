@@ -199,17 +199,43 @@ static json_t *locks_json(const struct summary *s)
 	return locks;
 }
 
-json_t *summary_to_json(const struct summary *s)
+static json_t *mechanisms_json(const struct summary *s)
 {
-	json_t *mechanisms = json_object(), *unavailable = json_array();
+	json_t *mechanisms = json_object();
 
 	for (int m = 1; m < MECH__COUNT; m++)
 		if (summary_mechanism_active(s, m))
 			json_object_set_new(mechanisms, mechanism_name(m), mechanism_json(s, m));
+	return mechanisms;
+}
+
+/* --by: each group's mechanisms as the top level's */
+static json_t *groups_json(const struct summary *s)
+{
+	json_t *groups = json_array();
+
+	for (size_t i = 0; i < s->ngroups; i++) {
+		const struct group_row *g = &s->groups[i];
+		json_t *group = json_pack("{ss ss}", "by", g->by, "key", g->key);
+
+		if (!strcmp(g->by, "cgroup"))
+			json_object_set_new(group, "cgroup_id", json_integer(g->cgroup_id));
+		if (!strcmp(g->by, "process"))
+			json_object_set_new(group, "comm", json_string(g->comm));
+		json_object_set_new(group, "mechanisms", mechanisms_json(g->detail));
+		json_array_append_new(groups, group);
+	}
+	return groups;
+}
+
+json_t *summary_to_json(const struct summary *s)
+{
+	json_t *root, *mechanisms = mechanisms_json(s), *unavailable = json_array();
+
 	for (size_t i = 0; i < s->nunavailable; i++)
 		json_array_append_new(unavailable, json_pack("{ss ss}",
 			"feature", s->unavailable[i].feature, "reason", s->unavailable[i].reason));
-	return json_pack("{ss s{ss ss} s{ss ss si} so sI sI sI so so so so so so}",
+	root = json_pack("{ss s{ss ss} s{ss ss si} so sI sI sI so so so so so so}",
 		"schema", SUMMARY_SCHEMA,
 		"tool", "name", "ipctrace", "version", s->tool_version,
 		"host", "kernel", s->kernel, "arch", s->arch, "ncpus", s->ncpus,
@@ -223,6 +249,9 @@ json_t *summary_to_json(const struct summary *s)
 		"signals", signals_json(s),
 		"wakeup_edges", edges_json(s),
 		"contended_locks", locks_json(s));
+	if (root && s->ngroups) /* an optional field: only with --by */
+		json_object_set_new(root, "groups", groups_json(s));
+	return root;
 }
 
 int dump_json(FILE *out, struct json_t *root)
@@ -463,6 +492,39 @@ static void read_mechanisms(struct reader *r, json_t *mechanisms, struct summary
 	}
 }
 
+/* "groups", written with --by only */
+static void read_groups(struct reader *r, json_t *groups, struct summary *s)
+{
+	json_t *item;
+	size_t i;
+
+	if (groups && !json_is_array(groups))
+		fail(r, "groups: expected an array");
+	json_array_foreach(groups, i, item) {
+		char by[NAME_LEN] = "", key[256] = "";
+		struct group_row *g;
+
+		get_string(r, item, "by", by, sizeof(by), "groups[]");
+		get_string(r, item, "key", key, sizeof(key), "groups[]");
+		if (r->failed)
+			return;
+		if (strcmp(by, "process") && strcmp(by, "comm") && strcmp(by, "cgroup")) {
+			fail(r, "groups[%zu].by: expected process, comm or cgroup", i);
+			return;
+		}
+		g = summary_group(s, by, i, key);
+		if (!g) {
+			fail(r, "groups: out of memory");
+			return;
+		}
+		if (json_object_get(item, "cgroup_id"))
+			g->cgroup_id = get_u64(r, item, "cgroup_id", "groups[]");
+		if (json_object_get(item, "comm"))
+			get_string(r, item, "comm", g->comm, sizeof(g->comm), "groups[]");
+		read_mechanisms(r, json_object_get(item, "mechanisms"), g->detail);
+	}
+}
+
 static void read_signals(struct reader *r, json_t *signals, struct summary *s)
 {
 	const char *key;
@@ -565,6 +627,7 @@ static void read_summary(struct reader *r, json_t *root, struct summary *s)
 		summary_add_unavailable(s, feature, reason);
 	}
 	read_mechanisms(r, json_object_get(root, "mechanisms"), s);
+	read_groups(r, json_object_get(root, "groups"), s);
 	read_signals(r, json_object_get(root, "signals"), s);
 	read_edges(r, json_object_get(root, "wakeup_edges"), s);
 	read_locks(r, json_object_get(root, "contended_locks"), s);

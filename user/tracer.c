@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "corebtf.h"
 #include "exitcodes.h"
 #include "procfs.h"
+#include "scope.h"
 #include "ipctrace.skel.h"
 #include "stats.h"
 #include "symbols.h"
@@ -68,6 +70,7 @@ static const struct program_feature program_features[] = {
 	{ "irq_handler_exit", "interrupt_wakeups", false },
 	{ "softirq_entry", "interrupt_wakeups", false },
 	{ "softirq_exit", "interrupt_wakeups", false },
+	{ "cgroup_attach_task", "cgroup_moves", false }, /* attach --cgroup only */
 };
 
 static bool verbose_libbpf;
@@ -324,6 +327,55 @@ static __u32 dev_shm_kernel_dev(void)
 	return (major(st.st_dev) << 20) | minor(st.st_dev);
 }
 
+/* attach --all/--cgroup and --by, into rodata before load */
+static void configure_scope(struct tracer *t, const struct tracer_options *o)
+{
+	const struct scope *scope = o->scope;
+
+	t->group_by = o->group_by;
+	t->skel->rodata->group_by = o->group_by;
+	if (o->group_by) /* a row per group: room for many */
+		bpf_map__set_max_entries(t->skel->maps.syscall_stats, SYSCALL_STATS_BY_MAX);
+	if (o->group_by == GROUP_CGROUP && scope_find_v2_mount(t->v2_mount, sizeof(t->v2_mount)))
+		t->v2_mount[0] = '\0';
+	/* moves between cgroups matter only to --cgroup: one tracepoint less */
+	if (!scope || scope->kind != SCOPE_CGROUPS)
+		bpf_program__set_autoload(t->skel->progs.cgroup_attach_task, false);
+	if (!scope)
+		return;
+	/* a host has many more pairs of tasks waking each other than a tree */
+	bpf_map__set_max_entries(t->skel->maps.wakeup_edges, SCOPE_WAKEUP_EDGES_MAX);
+	t->skel->rodata->scope = scope->kind;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->scope_ncgroups = scope->ncgroups;
+	for (size_t i = 0; i < scope->ncgroups; i++) {
+		t->skel->rodata->scope_cgroup_ids[i] = scope->cgroups[i].id;
+		t->skel->rodata->scope_cgroup_levels[i] = scope->cgroups[i].level;
+	}
+}
+
+/* The --cgroup groups into the map bpf_current_task_under_cgroup reads: 0
+ * or an exit status */
+static int fill_scope_cgroups(struct tracer *t, const struct scope *scope)
+{
+	int map = bpf_map__fd(t->skel->maps.scope_cgroups);
+
+	for (__u32 i = 0; scope && i < scope->ncgroups; i++) {
+		int fd = open(scope->cgroups[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+		if (fd < 0 || bpf_map_update_elem(map, &i, &fd, BPF_ANY))
+			err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			fprintf(stderr, "ipctrace: --cgroup %s: %s\n", scope->cgroups[i].key,
+				strerror(err));
+			return EXIT_NOINPUT;
+		}
+	}
+	return 0;
+}
+
 /* Open, configure and load, resolving CO-RE against core_btf (NULL: the
  * kernel's own BTF): 0, -1 if the load failed, or an exit status. */
 static int open_and_load(struct tracer *t, const struct tracer_options *o, const char *core_btf,
@@ -347,6 +399,7 @@ static int open_and_load(struct tracer *t, const struct tracer_options *o, const
 	t->skel->rodata->dev_shm_dev = dev_shm_kernel_dev();
 	t->skel->rodata->emit_events = o->events;
 	t->skel->rodata->switch_passes_prev_state = prev_state;
+	configure_scope(t, o);
 	/* without --timeline the ring buffer is never written: keep it one page */
 	bpf_map__set_max_entries(t->skel->maps.events,
 				 o->events ? (o->ringbuf_bytes ? o->ringbuf_bytes : RINGBUF_DEFAULT_BYTES)
@@ -403,6 +456,8 @@ int tracer_start(struct tracer *t, const struct tracer_options *o, struct summar
 				      : " (run with -v for the verifier's log)");
 		status = EXIT_SOFTWARE;
 	}
+	if (!status)
+		status = fill_scope_cgroups(t, o->scope);
 	if (status)
 		goto fail;
 	status = attach_programs(t, s);
@@ -502,6 +557,48 @@ __u64 tracer_elapsed_ns(const struct tracer *t)
 	return now_ns(CLOCK_MONOTONIC) - t->start_ns;
 }
 
+static const char *const group_by_names[] = {
+	[GROUP_PROCESS] = "process", [GROUP_COMM] = "comm", [GROUP_CGROUP] = "cgroup",
+};
+
+/* --by: the group of a kernel row, named on first sight */
+static struct group_row *group_of(struct tracer *t, struct summary *s, __u32 id)
+{
+	const char *by = group_by_names[t->group_by];
+	char key[256] = "", comm[COMM_LEN] = "";
+	__u64 cgroup_id = 0;
+	struct group_row *g;
+
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (s->groups[i].id == id)
+			return &s->groups[i];
+	/* the name the kernel side noted with the group's first row */
+	bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.group_names), &id, comm);
+	comm[COMM_LEN - 1] = '\0';
+	switch (t->group_by) {
+	case GROUP_PROCESS:
+		snprintf(key, sizeof(key), "%u", id);
+		break;
+	case GROUP_COMM:
+		snprintf(key, sizeof(key), "%s", comm[0] ? comm : "?");
+		break;
+	case GROUP_CGROUP:
+		if (t->v2_mount[0])
+			scope_cgroup_key(t->v2_mount, id, key, sizeof(key), &cgroup_id);
+		if (!key[0]) /* removed since */
+			snprintf(key, sizeof(key), "(removed cgroup, inode %u)", id);
+		break;
+	default:
+		return NULL;
+	}
+	g = summary_group(s, by, id, key);
+	if (g && t->group_by == GROUP_CGROUP)
+		g->cgroup_id = cgroup_id ? cgroup_id : id;
+	if (g && t->group_by == GROUP_PROCESS)
+		memcpy(g->comm, comm, sizeof(g->comm));
+	return g;
+}
+
 static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 {
 	int fd = bpf_map__fd(t->skel->maps.syscall_stats);
@@ -525,6 +622,14 @@ static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 			snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
 		if (op)
 			snprintf(row.op, sizeof(row.op), "%s", op);
+		if (t->group_by) {
+			struct group_row *g = group_of(t, s, key.group);
+
+			if (g) {
+				summary_add_group_syscall(s, g, &row);
+				continue;
+			}
+		}
 		summary_add_syscall(s, &row);
 	}
 	free(values);
@@ -602,6 +707,10 @@ static void collect_edges(struct tracer *t, struct summary *s)
 
 static void describe_lock(const struct lock_wait_key *k, char *buf, size_t len)
 {
+	if (!k->object && !k->offset && !k->waiter_pid) { /* --all, --cgroup: folded at exit */
+		snprintf(buf, len, "(locks of exited tasks)");
+		return;
+	}
 	switch (k->kind) {
 	case LOCK_FUTEX:
 		if (k->object < (1ULL << 32)) /* private futex: keyed by process */
@@ -804,9 +913,93 @@ static __u64 recursion_misses(struct tracer *t)
 	return misses;
 }
 
-int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
+#define EXITED_PROCESSES "(exited processes)"
+
+int tracer_fold_exited_processes(struct tracer *t)
 {
-	stack_symbols_pause(t->stack_symbols);
+	int fd = bpf_map__fd(t->skel->maps.syscall_stats), ncpus = libbpf_num_possible_cpus();
+	struct syscall_key key, next;
+	struct syscall_stats *values;
+	const char *fold_at = getenv("IPCTRACE_FOLD_AT"); /* testing: rows to start at */
+	size_t rows = 0, threshold = fold_at ? strtoul(fold_at, NULL, 10) : SYSCALL_STATS_BY_MAX / 2;
+	struct group_row *exited;
+	bool more;
+
+	if (t->group_by != GROUP_PROCESS || ncpus < 0)
+		return 0;
+	/* each process keeps its own rows while there is room */
+	for (more = !bpf_map_get_next_key(fd, NULL, &key); more && rows < threshold; rows++)
+		more = !bpf_map_get_next_key(fd, &key, &key);
+	if (rows < threshold)
+		return 0;
+	if (!t->folded) {
+		t->folded = malloc(sizeof(*t->folded));
+		if (!t->folded)
+			return -ENOMEM;
+		summary_init(t->folded);
+	}
+	exited = summary_group(t->folded, "process", 0, EXITED_PROCESSES);
+	values = calloc(ncpus, sizeof(*values));
+	if (!exited || !values) {
+		free(values);
+		return -ENOMEM;
+	}
+	/* the next key is taken before this one may be deleted */
+	more = !bpf_map_get_next_key(fd, NULL, &key);
+	while (more) {
+		struct syscall_row row = { .mechanism = key.mechanism };
+		const char *name = syscall_name(key.nr), *op = futex_op_name(key.op);
+
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		/* gone, and reaped: its pid can name no row but its own until reused */
+		if (kill((pid_t)key.group, 0) && errno == ESRCH &&
+		    !bpf_map_lookup_elem(fd, &key, values) && !bpf_map_delete_elem(fd, &key)) {
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				syscall_stats_add(&row.stats, &values[cpu]);
+			if (name)
+				snprintf(row.syscall, sizeof(row.syscall), "%s", name);
+			else
+				snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
+			if (op)
+				snprintf(row.op, sizeof(row.op), "%s", op);
+			summary_add_group_syscall(t->folded, exited, &row);
+			bpf_map_delete_elem(bpf_map__fd(t->skel->maps.group_names), &key.group);
+		}
+		key = next;
+	}
+	free(values);
+	return 0;
+}
+
+/* a total row made from operation rows (futex's): not one the kernel wrote */
+static bool has_op_rows(const struct summary *s, const struct syscall_row *total)
+{
+	for (size_t i = 0; i < s->nsyscalls; i++)
+		if (s->syscalls[i].op[0] && s->syscalls[i].mechanism == total->mechanism &&
+		    !strcmp(s->syscalls[i].syscall, total->syscall))
+			return true;
+	return false;
+}
+
+/* the rows folded so far, into the summary as the kernel's are */
+static void collect_folded(struct tracer *t, struct summary *s)
+{
+	const struct summary *from;
+	struct group_row *into;
+
+	if (!t->folded || !t->folded->ngroups)
+		return;
+	from = t->folded->groups[0].detail;
+	into = summary_group(s, "process", 0, EXITED_PROCESSES);
+	for (size_t i = 0; into && i < from->nsyscalls; i++)
+		if (from->syscalls[i].op[0] || !has_op_rows(from, &from->syscalls[i]))
+			summary_add_group_syscall(s, into, &from->syscalls[i]);
+}
+
+/* The counters: syscall rows, mechanisms, signals and drops (no edges,
+ * locks or processes: no symbols to load, nothing that grows per task). */
+static int collect_counters(struct tracer *t, struct summary *s, __u64 until_ns)
+{
 	int ncpus = libbpf_num_possible_cpus();
 	int err;
 
@@ -814,20 +1007,60 @@ int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
 		return ncpus;
 	s->duration_ns = (until_ns ? until_ns : now_ns(CLOCK_MONOTONIC)) - t->start_ns;
 	err = collect_syscalls(t, s, ncpus);
+	collect_folded(t, s);
 	if (!err)
 		err = collect_mechanisms(t, s, ncpus);
 	if (!err)
 		err = collect_signals(t, s, ncpus);
 	if (err)
 		return err;
-	collect_edges(t, s);
-	collect_locks(t, s);
-	collect_processes(t, s);
 	s->drops = t->skel->bss->drops;
 	s->drops.recursion_misses = recursion_misses(t);
 	s->lost_events = s->drops.events_lost;
+	return 0;
+}
+
+int tracer_collect(struct tracer *t, struct summary *s, __u64 until_ns)
+{
+	stack_symbols_pause(t->stack_symbols);
+	int err = collect_counters(t, s, until_ns);
+
+	if (err)
+		return err;
+	collect_edges(t, s);
+	collect_locks(t, s);
+	collect_processes(t, s);
 	summary_finish(s);
 	return 0;
+}
+
+int tracer_collect_counters(struct tracer *t, struct summary *s)
+{
+	int err = collect_counters(t, s, 0);
+
+	if (!err)
+		summary_finish(s);
+	return err;
+}
+
+size_t tracer_program_stats(const struct tracer *t, struct program_stats *out, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (n == max || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[n].name = bpf_program__name(prog);
+		out[n].run_ns = info.run_time_ns;
+		out[n].runs = info.run_cnt;
+		n++;
+	}
+	return n;
 }
 
 void tracer_destroy(struct tracer *t)
@@ -839,6 +1072,10 @@ void tracer_destroy(struct tracer *t)
 	t->stack_symbols = NULL;
 	ksyms_free(t->ksyms);
 	t->ksyms = NULL;
+	if (t->folded)
+		summary_free(t->folded);
+	free(t->folded);
+	t->folded = NULL;
 	t->ksyms_failed = false;
 	ipctrace_bpf__destroy(t->skel);
 	t->skel = NULL;

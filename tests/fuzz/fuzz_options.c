@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libFuzzer harness of the command-line parsers of `run` and `attach`.
- * The input is an argument vector: its first byte picks the command (even:
- * run, odd: attach), the rest are the arguments, separated by NUL bytes.
- * Only parsing is called (parse_run_args, parse_attach_options): nothing
- * is traced or run.  Crashes, leaks and undefined behaviour fail.
+ * libFuzzer harness of the command-line parsers of `run`, `attach` and
+ * `serve`.  The input is an argument vector: its first byte picks the
+ * command (odd: attach; else bit 1 set: serve; else run), the rest are the
+ * arguments, separated by NUL bytes.  Only parsing is called
+ * (parse_run_args, parse_attach_options, parse_serve_options): nothing is
+ * traced, run or served.  Crashes, leaks and undefined behaviour fail.
  *
- * The parsers are linked from the commands (cmd_run.c, cmd_attach.c),
+ * The parsers are linked from the commands (cmd_run.c, cmd_attach.c, cmd_serve.c),
  * declared in cli.h.
  *
  * make fuzz FUZZ_SECONDS=60 runs it on tests/fuzz/corpus/options/.
@@ -48,11 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy, *argv[MAX_ARGS + 2], *args[MAX_ARGS + 2];
 	size_t len;
 	int argc = 1, nargs = 0;
-	bool attach;
+	bool attach, serve;
 
 	if (size == 0)
 		return 0;
 	attach = data[0] & 1;
+	serve = !attach && (data[0] & 2);
 	/* data[1..] as NUL-separated strings, in a buffer of their exact size */
 	len = size - 1;
 	copy = malloc(len + 1);
@@ -60,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data + 1, len);
 	copy[len] = '\0';
-	argv[0] = attach ? "attach" : "run";
+	argv[0] = attach ? "attach" : serve ? "serve" : "run";
 	for (size_t start = 0; start < len && argc <= MAX_ARGS; start += strlen(copy + start) + 1)
 		argv[argc++] = copy + start;
 	argv[argc] = NULL;
@@ -70,6 +72,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct attach_options o = { .common.help = attach_help };
 
 		parse_attach_options(&o, argc, argv);
+	} else if (serve) {
+		static struct serve_options o;
+
+		memset(&o, 0, sizeof(o));
+		o.common.help = serve_help;
+		parse_serve_options(&o, argc, argv);
 	} else {
 		struct run_options o = { .help = run_help };
 		const struct workload_info *workload;
