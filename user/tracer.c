@@ -599,6 +599,24 @@ static struct group_row *group_of(struct tracer *t, struct summary *s, __u32 id)
 	return g;
 }
 
+/* One syscall_stats row as the report names it: its per-CPU VALUES summed. */
+static void syscall_row_of(const struct syscall_key *key, const struct syscall_stats *values,
+			   int ncpus, struct syscall_row *row)
+{
+	const char *name = syscall_name(key->nr), *op = futex_op_name(key->op);
+
+	memset(row, 0, sizeof(*row));
+	row->mechanism = key->mechanism;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		syscall_stats_add(&row->stats, &values[cpu]);
+	if (name)
+		snprintf(row->syscall, sizeof(row->syscall), "%s", name);
+	else
+		snprintf(row->syscall, sizeof(row->syscall), "syscall_%u", key->nr);
+	if (op)
+		snprintf(row->op, sizeof(row->op), "%s", op);
+}
+
 static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 {
 	int fd = bpf_map__fd(t->skel->maps.syscall_stats);
@@ -608,20 +626,12 @@ static int collect_syscalls(struct tracer *t, struct summary *s, int ncpus)
 	if (!values)
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		struct syscall_row row = { .mechanism = key.mechanism };
-		const char *name = syscall_name(key.nr), *op = futex_op_name(key.op);
+		struct syscall_row row;
 
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, values))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			syscall_stats_add(&row.stats, &values[cpu]);
-		if (name)
-			snprintf(row.syscall, sizeof(row.syscall), "%s", name);
-		else
-			snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
-		if (op)
-			snprintf(row.op, sizeof(row.op), "%s", op);
+		syscall_row_of(&key, values, ncpus, &row);
 		if (t->group_by) {
 			struct group_row *g = group_of(t, s, key.group);
 
@@ -947,21 +957,13 @@ int tracer_fold_exited_processes(struct tracer *t)
 	/* the next key is taken before this one may be deleted */
 	more = !bpf_map_get_next_key(fd, NULL, &key);
 	while (more) {
-		struct syscall_row row = { .mechanism = key.mechanism };
-		const char *name = syscall_name(key.nr), *op = futex_op_name(key.op);
+		struct syscall_row row;
 
 		more = !bpf_map_get_next_key(fd, &key, &next);
 		/* gone, and reaped: its pid can name no row but its own until reused */
 		if (kill((pid_t)key.group, 0) && errno == ESRCH &&
 		    !bpf_map_lookup_elem(fd, &key, values) && !bpf_map_delete_elem(fd, &key)) {
-			for (int cpu = 0; cpu < ncpus; cpu++)
-				syscall_stats_add(&row.stats, &values[cpu]);
-			if (name)
-				snprintf(row.syscall, sizeof(row.syscall), "%s", name);
-			else
-				snprintf(row.syscall, sizeof(row.syscall), "syscall_%u", key.nr);
-			if (op)
-				snprintf(row.op, sizeof(row.op), "%s", op);
+			syscall_row_of(&key, values, ncpus, &row);
 			summary_add_group_syscall(t->folded, exited, &row);
 			bpf_map_delete_elem(bpf_map__fd(t->skel->maps.group_names), &key.group);
 		}
